@@ -45,6 +45,8 @@ class Rows {
   bool boolean(int row, int col) const;        // 't' -> true
   // Rows affected by INSERT/UPDATE/DELETE (PQcmdTuples), 0 otherwise.
   std::int64_t affected() const;
+  // The command tag without the row count ("INSERT", "COMMIT", "ROLLBACK").
+  std::string_view command() const;
 
  private:
   PGresult* res_ = nullptr;
@@ -53,7 +55,10 @@ class Rows {
 class Connection {
  public:
   // Connects with a libpq connection string ("host=/path dbname=x" or a URI).
-  // kUnavailable when the server cannot be reached.
+  // Unless the string says otherwise: connect_timeout=2 (seconds),
+  // application_name=gatehouse; always client_encoding=UTF8 and the session
+  // TimeZone UTC (timestamptz text is UTC). kInvalidInput for a malformed
+  // string, kUnavailable when the server cannot be reached or refuses us.
   static Result<Connection> open(const std::string& conninfo);
 
   Connection(Connection&&) noexcept;
@@ -64,7 +69,8 @@ class Connection {
 
   // Runs one statement with $1..$n parameters. Errors: kUnavailable (connection
   // lost, SQLSTATE class 08/57P), kConflict (class 23, 40001, 40P01),
-  // kInvalidInput (class 22), kInternal otherwise; message is the server's.
+  // kInvalidInput (class 22), kInternal otherwise; message is the server's
+  // primary message, its detail in parentheses, then "[SQLSTATE xxxxx]".
   Result<Rows> exec(std::string_view sql, const Params& params = {});
 
   // Runs a script of several statements without parameters (migrations only).
@@ -78,7 +84,10 @@ class Connection {
   PGconn* conn_ = nullptr;
 };
 
-// BEGIN on construction, ROLLBACK on destruction unless commit() succeeded.
+// BEGIN on construction, ROLLBACK on destruction unless commit() was called.
+// commit() reports kConflict when the server rolled back instead (a statement
+// in the transaction had failed); after a lost connection the outcome is
+// unknown and commit() reports kUnavailable.
 class Transaction {
  public:
   static Result<Transaction> begin(Connection& conn);
@@ -100,5 +109,9 @@ class Transaction {
 // as one parameter with unnest($n::text[]).
 std::string text_array(const std::vector<std::optional<std::string>>& values);
 std::string text_array(const std::vector<std::string>& values);
+
+// Quotes an identifier ("a""b") for the few statements that cannot take one
+// as a parameter (CREATE DATABASE). The name must not contain NUL.
+std::string quote_identifier(std::string_view name);
 
 }  // namespace gatehouse::db
