@@ -18,8 +18,8 @@ packages=(
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   # crypto: AES for OSDP Secure Channel, hashing for PINs and the audit chain
   libssl-dev libsodium-dev
-  # site file and API payloads
-  libtomlplusplus-dev nlohmann-json3-dev
+  # site file, API payloads, HR exports
+  libtomlplusplus-dev nlohmann-json3-dev libcsv-dev
   # time zones for schedules (system tzdata)
   libhowardhinnant-date-dev tzdata
   # tests and benchmarks
