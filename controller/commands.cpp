@@ -11,6 +11,8 @@
 #include <optional>
 #include <sstream>
 
+#include "controller/cli_access.h"
+#include "controller/cli_common.h"
 #include "controller/database.h"
 #include "controller/serve.h"
 #include "db/migrate.h"
@@ -23,8 +25,10 @@ namespace {
 constexpr const char* kUsage = R"(usage: gatehouse COMMAND [OPTIONS]
 
 Commands:
-  serve [--listen HOST:PORT] [--var DIR]
-                          run the controller (default 127.0.0.1:8080)
+  serve [--listen HOST:PORT] [--var DIR] [--simulated-readers]
+                          run the controller (default 127.0.0.1:8080); with
+                          --simulated-readers, badge reads are also accepted over
+                          HTTP (demo and tests only)
   site check FILE         validate a site file and list every problem
   site apply FILE [--operator NAME] [--var DIR]
                           apply a site file to the database in one transaction
@@ -35,56 +39,6 @@ Commands:
 Database: GATEHOUSE_DB (a libpq connection string) when set; otherwise the
 embedded cluster under DIR/pg (DIR: --var, GATEHOUSE_VAR, or ./var).
 )";
-
-// Splits "--name value" options from positional arguments. Unknown options are errors.
-struct Parsed {
-  std::vector<std::string> positional;
-  std::map<std::string, std::string> options;
-  std::string error;
-};
-
-Parsed parse_args(const std::vector<std::string>& args, std::size_t from,
-                  const std::vector<std::string>& allowed) {
-  Parsed p;
-  for (std::size_t i = from; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a.rfind("--", 0) != 0) {
-      p.positional.push_back(a);
-      continue;
-    }
-    std::string name = a.substr(2);
-    std::string value;
-    if (auto eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      p.error = "option --" + name + " needs a value";
-      return p;
-    }
-    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
-      p.error = "unknown option --" + name;
-      return p;
-    }
-    p.options[name] = value;
-  }
-  return p;
-}
-
-std::optional<std::string> option(const Parsed& p, const std::string& name) {
-  auto it = p.options.find(name);
-  if (it == p.options.end()) return std::nullopt;
-  return it->second;
-}
-
-std::string current_operator() {
-  for (const char* var : {"SUDO_USER", "USER", "LOGNAME"}) {
-    if (const char* v = std::getenv(var); v != nullptr && *v != '\0') return v;
-  }
-  if (const passwd* pw = getpwuid(getuid()); pw != nullptr) return pw->pw_name;
-  return "uid:" + std::to_string(getuid());
-}
 
 std::string sha256_hex(const std::string& data) {
   unsigned char digest[crypto_hash_sha256_BYTES];
@@ -146,28 +100,6 @@ int site_check(const Parsed& p, std::ostream& out, std::ostream& err) {
   return 0;
 }
 
-// Opens the database the way serve does and brings the schema up to date.
-std::optional<db::Connection> open_migrated(const Parsed& p, std::optional<DatabaseLocation>& loc,
-                                            std::ostream& err) {
-  auto resolved = DatabaseLocation::resolve(resolve_var_dir(option(p, "var")));
-  if (!resolved.ok()) {
-    err << "database: " << resolved.error().message << "\n";
-    return std::nullopt;
-  }
-  loc.emplace(std::move(resolved).value());
-  auto conn = db::Connection::open(loc->conninfo());
-  if (!conn.ok()) {
-    err << "database: " << conn.error().message << "\n";
-    return std::nullopt;
-  }
-  auto version = db::migrate(*conn);
-  if (!version.ok()) {
-    err << "database: " << version.error().message << "\n";
-    return std::nullopt;
-  }
-  return std::move(conn).value();
-}
-
 int site_apply(const Parsed& p, std::ostream& out, std::ostream& err) {
   if (p.positional.size() != 1) {
     err << "usage: gatehouse site apply FILE [--operator NAME] [--var DIR]\n";
@@ -182,11 +114,10 @@ int site_apply(const Parsed& p, std::ostream& out, std::ostream& err) {
   auto parsed = load_site_file(path, *text, err);
   if (!parsed) return 1;
 
-  std::optional<DatabaseLocation> location;
-  auto conn = open_migrated(p, location, err);
-  if (!conn) return 1;
-  std::string operator_name = option(p, "operator").value_or(current_operator());
-  auto report = db::apply_site(*conn, *parsed, operator_name, sha256_hex(*text));
+  DbSession session;
+  if (!open_database(p, session, err)) return 1;
+  const std::string who = operator_name(p);
+  auto report = db::apply_site(*session.conn, *parsed, who, sha256_hex(*text));
   if (!report.ok()) {
     err << path << ": not applied: " << report.error().message << "\n";
     return 1;
@@ -194,7 +125,7 @@ int site_apply(const Parsed& p, std::ostream& out, std::ostream& err) {
   if (!report->changed()) {
     out << path << ": no changes (the database already matches this file)\n";
   } else {
-    out << path << ": applied as revision " << report->revision << " by " << operator_name
+    out << path << ": applied as revision " << report->revision << " by " << who
         << ": " << report->inserted << " inserted, " << report->updated << " updated, "
         << report->deleted << " deleted\n";
   }
@@ -206,11 +137,10 @@ int db_command(const std::string& sub, const Parsed& p, std::ostream& out, std::
     err << "usage: gatehouse db " << sub << " [--var DIR]\n";
     return 2;
   }
-  std::optional<DatabaseLocation> location;
   if (sub == "migrate") {
-    auto conn = open_migrated(p, location, err);
-    if (!conn) return 1;
-    auto version = db::schema_version(*conn);
+    DbSession session;
+    if (!open_database(p, session, err)) return 1;
+    auto version = db::schema_version(*session.conn);
     if (!version.ok()) {
       err << "database: " << version.error().message << "\n";
       return 1;
@@ -223,8 +153,7 @@ int db_command(const std::string& sub, const Parsed& p, std::ostream& out, std::
     err << "database: " << resolved.error().message << "\n";
     return 1;
   }
-  location.emplace(std::move(resolved).value());
-  auto conn = db::Connection::open(location->conninfo());
+  auto conn = db::Connection::open(resolved->conninfo());
   if (!conn.ok()) {
     err << "database: " << conn.error().message << "\n";
     return 1;
@@ -243,7 +172,7 @@ int db_command(const std::string& sub, const Parsed& p, std::ostream& out, std::
 
 int run_command_line(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   if (args.size() < 2 || args[1] == "help" || args[1] == "--help" || args[1] == "-h") {
-    (args.size() < 2 ? err : out) << kUsage;
+    (args.size() < 2 ? err : out) << kUsage << kAccessUsage;
     return args.size() < 2 ? 2 : 0;
   }
   const std::string& command = args[1];
@@ -252,7 +181,7 @@ int run_command_line(const std::vector<std::string>& args, std::ostream& out, st
     return 0;
   }
   if (command == "serve") {
-    Parsed p = parse_args(args, 2, {"listen", "var"});
+    Parsed p = parse_args(args, 2, {"listen", "var"}, {"simulated-readers"});
     if (!p.error.empty() || !p.positional.empty()) {
       err << (p.error.empty() ? "serve takes no positional arguments" : p.error) << "\n" << kUsage;
       return 2;
@@ -260,8 +189,10 @@ int run_command_line(const std::vector<std::string>& args, std::ostream& out, st
     ServeOptions options;
     if (auto listen = option(p, "listen")) options.listen = *listen;
     options.var_dir = option(p, "var");
+    options.simulated_readers = flag(p, "simulated-readers");
     return run_serve(options);
   }
+  if (auto code = run_access_command(args, out, err)) return *code;
   if ((command == "site" || command == "db") && args.size() >= 3) {
     const std::string& sub = args[2];
     Parsed p = parse_args(args, 3, {"operator", "var"});

@@ -1,9 +1,13 @@
 #include "controller/db_worker.h"
 
 #include <algorithm>
+#include <set>
 
 #include "base/log.h"
+#include "db/access_data.h"
+#include "db/badge_store.h"
 #include "db/migrate.h"
+#include "db/notify.h"
 #include "db/pg.h"
 #include "db/site_store.h"
 
@@ -12,7 +16,8 @@ namespace {
 
 constexpr std::chrono::milliseconds kFirstBackoff{500};
 constexpr std::chrono::milliseconds kMaxBackoff{10'000};
-constexpr std::chrono::milliseconds kCheckPeriod{1'000};
+constexpr std::chrono::milliseconds kListenSlice{1'000};
+constexpr std::chrono::minutes kSweepPeriod{60};
 
 std::map<std::string, int> count_site(const site::Site& s) {
   return {{"schedules", static_cast<int>(s.schedules.size())},
@@ -25,11 +30,24 @@ std::map<std::string, int> count_site(const site::Site& s) {
           {"doors", static_cast<int>(s.doors.size())}};
 }
 
+std::optional<std::int64_t> id_after(const std::string& payload, std::string_view prefix) {
+  if (payload.rfind(prefix, 0) != 0) return std::nullopt;
+  std::string digits = payload.substr(prefix.size());
+  if (digits.empty() || digits.size() > 18 ||
+      digits.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  return std::stoll(digits);
+}
+
 }  // namespace
 
-DbWorker::DbWorker(std::string conninfo, ControllerStatus& status,
+DbWorker::DbWorker(std::string conninfo, ControllerStatus& status, AccessSink sink,
                    std::function<void(Error)> on_fatal)
-    : conninfo_(std::move(conninfo)), status_(status), on_fatal_(std::move(on_fatal)) {}
+    : conninfo_(std::move(conninfo)),
+      status_(status),
+      sink_(std::move(sink)),
+      on_fatal_(std::move(on_fatal)) {}
 
 DbWorker::~DbWorker() { stop(); }
 
@@ -44,29 +62,87 @@ void DbWorker::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+bool DbWorker::stopping() {
+  std::lock_guard lock(mutex_);
+  return stopping_;
+}
+
 bool DbWorker::wait_for(std::chrono::milliseconds d) {
   std::unique_lock lock(mutex_);
   return !cv_.wait_for(lock, d, [this] { return stopping_; });
 }
 
-Status DbWorker::refresh_site(db::Connection& conn) {
-  auto rev = conn.exec("SELECT coalesce(max(id), 0) FROM site_revisions");
-  if (!rev.ok()) return rev.error();
-  std::int64_t newest = rev->int64(0, 0);
-  if (newest == loaded_revision_) return {};
-  auto loaded = db::load_site(conn);
-  if (!loaded.ok()) {
-    if (loaded.error().kind != ErrorKind::kNotFound) return loaded.error();
-    if (loaded_revision_ != 0) {
+Status DbWorker::full_reload(db::Connection& conn) {
+  auto site = db::load_site(conn);
+  if (!site.ok()) {
+    if (site.error().kind == ErrorKind::kNotFound) {
       log(LogLevel::kWarn, "db", "no site applied yet; run: gatehouse site apply FILE");
+      return {};
     }
-  } else {
-    status_.set_site(loaded->name, count_site(*loaded));
-    log(LogLevel::kInfo, "db", "site loaded",
-        {{"site", loaded->name}, {"revision", std::to_string(newest)},
-         {"doors", std::to_string(loaded->doors.size())}});
+    return site.error();
   }
-  loaded_revision_ = newest;
+  auto data = db::load_access_data(conn);
+  if (!data.ok()) return data.error();
+  access::BuildReport report;
+  auto snapshot = access::Snapshot::build(*site, *data, &report);
+  if (!snapshot.ok()) {
+    log(LogLevel::kError, "access", "cannot build the decision snapshot; keeping the previous one",
+        {{"error", snapshot.error().message}});
+    return {};
+  }
+  status_.set_site(site->name, count_site(*site));
+  suspend_unused_days_ = site->suspend_unused_days;
+  if (sink_.pin_policy) sink_.pin_policy(site->pin_attempts, site->pin_lockout_minutes);
+  log(LogLevel::kInfo, "db", "site loaded",
+      {{"site", site->name}, {"doors", std::to_string(site->doors.size())},
+       {"people", std::to_string(data->people.size())},
+       {"badges", std::to_string(data->badges.size())}});
+  sink_.install(std::make_shared<access::Snapshot>(std::move(snapshot).value()));
+  return {};
+}
+
+Status DbWorker::handle(db::Connection& conn, const std::string& payload) {
+  AccessChange change;
+  if (payload == "lockdown") {
+    auto row = db::load_lockdown(conn);
+    if (!row.ok()) return row.error();
+    change.kind = AccessChange::Kind::kLockdown;
+    change.lockdown = *row;
+  } else if (auto person = id_after(payload, "person:")) {
+    auto row = db::load_person(conn, *person);
+    if (!row.ok()) return row.error();
+    change.id = *person;
+    change.kind = row->has_value() ? AccessChange::Kind::kPerson : AccessChange::Kind::kPersonGone;
+    change.person = *row;
+  } else if (auto badge = id_after(payload, "badge:")) {
+    auto row = db::load_badge(conn, *badge);
+    if (!row.ok()) return row.error();
+    change.id = *badge;
+    change.kind = row->has_value() ? AccessChange::Kind::kBadge : AccessChange::Kind::kBadgeGone;
+    change.badge = *row;
+  } else if (auto forgiven = id_after(payload, "forgive:")) {
+    change.kind = AccessChange::Kind::kForgive;
+    change.id = *forgiven;
+  } else {
+    log(LogLevel::kWarn, "db", "unknown change notification ignored", {{"payload", payload}});
+    return {};
+  }
+  sink_.apply(std::move(change));
+  return {};
+}
+
+Status DbWorker::sweep_unused(db::Connection& conn) {
+  auto now = std::chrono::steady_clock::now();
+  if (suspend_unused_days_ <= 0 || now < next_sweep_) return {};
+  next_sweep_ = now + kSweepPeriod;
+  auto suspended = db::suspend_unused(conn, suspend_unused_days_, SystemClock::instance().wall(),
+                                      "system");
+  if (!suspended.ok()) return suspended.error();
+  if (!suspended->empty()) {
+    log(LogLevel::kInfo, "access", "unused badges suspended",
+        {{"badges", std::to_string(suspended->size())},
+         {"unused_days", std::to_string(suspend_unused_days_)}});
+  }
   return {};
 }
 
@@ -81,11 +157,7 @@ void DbWorker::run() {
     return keep_going;
   };
 
-  while (true) {
-    {
-      std::lock_guard lock(mutex_);
-      if (stopping_) return;
-    }
+  while (!stopping()) {
     auto conn = db::Connection::open(conninfo_);
     if (!conn.ok()) {
       if (!retry_later(conn.error(), "database unreachable; retrying")) return;
@@ -102,18 +174,41 @@ void DbWorker::run() {
       on_fatal_(version.error());
       return;
     }
+    // LISTEN before loading, so a change committed during the load is not missed.
+    Status ready = db::listen(*conn, db::kAccessChannel);
+    if (ready.ok()) ready = full_reload(*conn);
+    if (!ready.ok()) {
+      if (!retry_later(ready.error(), "database lost while loading; retrying")) return;
+      continue;
+    }
     status_.set_database_up(*version);
     log(LogLevel::kInfo, "db", "database connected", {{"schema_version", std::to_string(*version)}});
     backoff = kFirstBackoff;
 
-    while (true) {
-      Status checked = refresh_site(*conn);
-      if (!checked.ok()) {
-        if (!retry_later(checked.error(), "database lost; reconnecting")) return;
+    Status link;
+    while (link.ok() && !stopping()) {
+      auto notes = db::wait_for_notifications(*conn, kListenSlice);
+      if (!notes.ok()) {
+        link = notes.error();
         break;
       }
-      if (!wait_for(kCheckPeriod)) return;
+      // A site change rebuilds everything; otherwise each distinct payload once, in order.
+      bool site_changed = std::any_of(notes->begin(), notes->end(),
+                                      [](const db::Notification& n) { return n.payload == "site"; });
+      if (site_changed) {
+        link = full_reload(*conn);
+      } else {
+        std::set<std::string> seen;
+        for (const auto& n : *notes) {
+          if (!seen.insert(n.payload).second) continue;
+          link = handle(*conn, n.payload);
+          if (!link.ok()) break;
+        }
+      }
+      if (link.ok()) link = sweep_unused(*conn);
     }
+    if (stopping()) return;
+    if (!retry_later(link.error(), "database lost; reconnecting")) return;
   }
 }
 

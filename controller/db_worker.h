@@ -1,20 +1,27 @@
 // The controller's link to PostgreSQL, on a thread of its own because libpq
-// blocks. It connects with exponential backoff (0.5 s doubling to 10 s), applies
-// migrations, loads the site, then checks the link every second and reconnects
-// when it is lost. The doors never wait on it: it only reports into
-// ControllerStatus and, on a fatal refusal (a schema newer than this binary),
-// calls on_fatal from its own thread.
+// blocks. It connects with exponential backoff (0.5 s doubling to 10 s),
+// applies migrations, loads the site and everything decisions need, builds the
+// snapshot here (off the reactor) and hands it over; then it LISTENs for the
+// changes any writer commits and hands over each changed row, and once an hour
+// suspends badges unused for longer than the site allows.
+//
+// The doors never wait on it: the reactor keeps deciding from the last snapshot
+// while this thread is disconnected. A reconnect always reloads in full, so a
+// notification missed while disconnected cannot leave a stale badge behind.
 //
 // Lifetime: start() once; stop() wakes and joins the thread (also on destruction).
 #pragma once
 
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 
 #include "base/result.h"
+#include "controller/access/snapshot.h"
+#include "controller/access_service.h"
 #include "controller/status.h"
 
 namespace gatehouse::db {
@@ -23,9 +30,18 @@ class Connection;
 
 namespace gatehouse::controller {
 
+// Where the worker delivers what it loads. Called on the worker thread; the
+// implementations post to the reactor.
+struct AccessSink {
+  std::function<void(std::shared_ptr<access::Snapshot>)> install;
+  std::function<void(AccessChange)> apply;
+  std::function<void(int attempts, int lockout_minutes)> pin_policy;
+};
+
 class DbWorker {
  public:
-  DbWorker(std::string conninfo, ControllerStatus& status, std::function<void(Error)> on_fatal);
+  DbWorker(std::string conninfo, ControllerStatus& status, AccessSink sink,
+           std::function<void(Error)> on_fatal);
   ~DbWorker();
   DbWorker(const DbWorker&) = delete;
   DbWorker& operator=(const DbWorker&) = delete;
@@ -35,18 +51,22 @@ class DbWorker {
 
  private:
   void run();
+  bool stopping();
   // Waits up to `d`; returns false as soon as stop() is called.
   bool wait_for(std::chrono::milliseconds d);
-  // Loads the site when its newest revision differs from the one loaded.
-  Status refresh_site(db::Connection& conn);
+  Status full_reload(db::Connection& conn);
+  Status handle(db::Connection& conn, const std::string& payload);
+  Status sweep_unused(db::Connection& conn);
 
   const std::string conninfo_;
   ControllerStatus& status_;
+  AccessSink sink_;
   std::function<void(Error)> on_fatal_;
   std::mutex mutex_;
   std::condition_variable cv_;
   bool stopping_ = false;
-  std::int64_t loaded_revision_ = -1;
+  int suspend_unused_days_ = 0;
+  std::chrono::steady_clock::time_point next_sweep_{};
   std::thread thread_;
 };
 

@@ -2,6 +2,10 @@
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "controller/access_service.h"
+#include "readers/wiegand.h"
 
 namespace gatehouse::controller {
 namespace {
@@ -108,7 +112,7 @@ HttpResponse handle_healthz(const StatusSnapshot& s) {
   return HttpResponse{healthy(s) ? 200 : 503, "application/json", body.dump()};
 }
 
-HttpResponse handle_metrics(const StatusSnapshot& s) {
+HttpResponse handle_metrics(const StatusSnapshot& s, const AccessMetrics& a) {
   std::string out;
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.3f", s.uptime_s);
@@ -135,15 +139,103 @@ HttpResponse handle_metrics(const StatusSnapshot& s) {
            "\",path=\"" + label_value(key.substr(sp1 + 1, sp2 - sp1 - 1)) + "\",code=\"" +
            key.substr(sp2 + 1) + "\"} " + std::to_string(n) + "\n";
   }
+  metric(out, "gatehouse_access_ready", "gauge", "1 when a decision snapshot is loaded.",
+         a.ready ? "1" : "0");
+  metric(out, "gatehouse_access_badges", "gauge", "Badges in the decision snapshot.",
+         std::to_string(a.badges));
+  metric(out, "gatehouse_access_people", "gauge", "People in the decision snapshot.",
+         std::to_string(a.people));
+  metric(out, "gatehouse_access_change_failures_total", "counter",
+         "Database changes the snapshot refused (the row then opens nothing).",
+         std::to_string(a.change_failures));
+  out += "# HELP gatehouse_access_decisions_total Access decisions, by reason code.\n";
+  out += "# TYPE gatehouse_access_decisions_total counter\n";
+  for (const auto& [reason, n] : a.decisions_by_reason) {
+    out += "gatehouse_access_decisions_total{reason=\"" + label_value(reason) + "\"} " +
+           std::to_string(n) + "\n";
+  }
+  metric(out, "gatehouse_events_journaled_total", "counter",
+         "Events written to the local journal.", std::to_string(a.events.journaled));
+  metric(out, "gatehouse_events_stored_total", "counter", "Events stored in PostgreSQL.",
+         std::to_string(a.events.stored));
+  metric(out, "gatehouse_events_pending", "gauge",
+         "Events journaled but not yet stored in PostgreSQL.", std::to_string(a.events.pending));
+  metric(out, "gatehouse_events_store_failures_total", "counter",
+         "Failed attempts to store events (they stay journaled).",
+         std::to_string(a.events.store_failures));
   return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", out};
 }
 
-HttpResponse route_request(const HttpRequest& request, ControllerStatus& status) {
+HttpResponse handle_present(const HttpRequest& request, const std::string& reader_id,
+                            ApiContext& context) {
+  if (!context.simulated_readers) {
+    return error_response(403, "simulated readers are off (start serve with --simulated-readers)");
+  }
+  if (context.access == nullptr) return error_response(503, "no decision path");
+  json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded() || !body.is_object()) {
+    return error_response(400, "body is not a JSON object");
+  }
+  Result<readers::RawCard> card = make_error(ErrorKind::kInvalidInput,
+                                             "give \"bits\" (\"0101...\") or \"card\" "
+                                             "(\"H10301:18:1234\")");
+  if (body.contains("bits") && body["bits"].is_string()) {
+    card = readers::raw_card_from_bit_string(body["bits"].get<std::string>());
+  } else if (body.contains("card") && body["card"].is_string()) {
+    // FORMAT:FACILITY:NUMBER, encoded with correct parity as a reader would send it.
+    std::vector<std::string> parts;
+    std::stringstream ss(body["card"].get<std::string>());
+    for (std::string part; std::getline(ss, part, ':');) parts.push_back(part);
+    auto format = parts.size() == 3 ? readers::parse_format_name(parts[0]) : std::nullopt;
+    bool numeric = parts.size() == 3 && !parts[1].empty() && !parts[2].empty() &&
+                   parts[1].size() < 19 && parts[2].size() < 19 &&
+                   parts[1].find_first_not_of("0123456789") == std::string::npos &&
+                   parts[2].find_first_not_of("0123456789") == std::string::npos;
+    if (format && numeric) {
+      card = readers::encode_card(*format, std::stoull(parts[1]), std::stoull(parts[2]));
+    } else {
+      card = make_error(ErrorKind::kInvalidInput, "\"card\" is not FORMAT:FACILITY:NUMBER");
+    }
+  }
+  if (!card.ok()) return error_response(400, card.error().message);
+  std::optional<std::string> pin;
+  if (body.contains("pin") && body["pin"].is_string()) pin = body["pin"].get<std::string>();
+
+  auto decision = context.access->present(reader_id, *card, pin, context.clock->wall());
+  if (!decision.ok()) {
+    int status = decision.error().kind == ErrorKind::kNotFound      ? 404
+                 : decision.error().kind == ErrorKind::kUnavailable ? 503
+                                                                    : 400;
+    return error_response(status, decision.error().message);
+  }
+  const access::Decision& d = *decision;
+  json out = {{"granted", d.granted},
+              {"reason", std::string(access::reason_code(d.reason))},
+              {"door", d.door_id.str()},
+              {"reader", d.reader_id.str()},
+              {"at", format_utc(d.at)}};
+  if (d.badge_id != 0) out["badge"] = d.badge_id;
+  if (d.person_id != 0) out["person"] = d.person_id;
+  if (!d.credential.empty()) out["credential"] = d.credential.str();
+  return HttpResponse{200, "application/json", out.dump()};
+}
+
+HttpResponse route_request(const HttpRequest& request, ApiContext& context) {
+  ControllerStatus& status = context.status;
   const std::string path = path_of(request.target);
   HttpResponse response;
   // Unknown paths are counted under one label so a scanner cannot grow the metrics without bound.
   std::string counted_path = path;
-  if (path == "/" || path == "/healthz" || path == "/metrics") {
+  const std::string readers_prefix = "/api/v1/readers/";
+  const std::string present_suffix = "/present";
+  if (path.rfind(readers_prefix, 0) == 0 && path.size() > readers_prefix.size() + present_suffix.size() &&
+      path.compare(path.size() - present_suffix.size(), present_suffix.size(), present_suffix) == 0) {
+    std::string reader = path.substr(readers_prefix.size(),
+                                     path.size() - readers_prefix.size() - present_suffix.size());
+    counted_path = readers_prefix + "{reader}" + present_suffix;
+    response = request.method == "POST" ? handle_present(request, reader, context)
+                                        : error_response(405, "method not allowed");
+  } else if (path == "/" || path == "/healthz" || path == "/metrics") {
     if (request.method != "GET" && request.method != "HEAD") {
       response = error_response(405, "method not allowed");
     } else if (path == "/") {
@@ -151,7 +243,16 @@ HttpResponse route_request(const HttpRequest& request, ControllerStatus& status)
     } else if (path == "/healthz") {
       response = handle_healthz(status.snapshot());
     } else {
-      response = handle_metrics(status.snapshot());
+      AccessMetrics a;
+      if (context.access != nullptr) {
+        a.ready = context.access->ready();
+        a.badges = context.access->badges();
+        a.people = context.access->people();
+        a.change_failures = context.access->change_failures();
+        a.decisions_by_reason = context.access->decisions_by_reason();
+      }
+      if (context.events != nullptr) a.events = context.events->counters();
+      response = handle_metrics(status.snapshot(), a);
     }
   } else {
     response = error_response(404, "no such resource: " + path);

@@ -3,18 +3,47 @@
 //   GET /         a small HTML status page for a person
 //   GET /healthz  JSON; 200 when the database is reachable and the schema current, else 503
 //   GET /metrics  Prometheus text exposition format 0.0.4
+//   POST /api/v1/readers/{reader}/present   a simulated badge read (only with
+//                 serve --simulated-readers): decided and recorded as a reader's
+//
+// Handlers run on the reactor (one thread), so they may use the AccessService.
 #pragma once
 
+#include <map>
+
+#include "base/clock.h"
+#include "controller/event_writer.h"
 #include "controller/http_server.h"
 #include "controller/status.h"
 
 namespace gatehouse::controller {
 
+class AccessService;
+
+struct AccessMetrics {
+  bool ready = false;
+  std::size_t badges = 0;
+  std::size_t people = 0;
+  std::int64_t change_failures = 0;
+  std::map<std::string, std::int64_t> decisions_by_reason;
+  EventWriterCounters events;
+};
+
+struct ApiContext {
+  ControllerStatus& status;
+  AccessService* access = nullptr;      // null: no decision path (tests of health alone)
+  const EventWriter* events = nullptr;  // null: no event counters
+  bool simulated_readers = false;
+  const Clock* clock = &SystemClock::instance();
+};
+
 HttpResponse handle_index(const StatusSnapshot& s);
 HttpResponse handle_healthz(const StatusSnapshot& s);
-HttpResponse handle_metrics(const StatusSnapshot& s);
+HttpResponse handle_metrics(const StatusSnapshot& s, const AccessMetrics& a = {});
+HttpResponse handle_present(const HttpRequest& request, const std::string& reader_id,
+                            ApiContext& context);
 
 // Routes a request and counts it in status.
-HttpResponse route_request(const HttpRequest& request, ControllerStatus& status);
+HttpResponse route_request(const HttpRequest& request, ApiContext& context);
 
 }  // namespace gatehouse::controller

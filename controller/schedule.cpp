@@ -38,10 +38,13 @@ LocalTime LocalTimeCache::to_local(WallTime t) {
 }
 
 std::optional<std::int32_t> parse_iso_day(const std::string& iso) {
-  int y = 0, m = 0, d = 0;
-  if (iso.size() != 10 || std::sscanf(iso.c_str(), "%4d-%2d-%2d", &y, &m, &d) != 3) {
-    return std::nullopt;
+  // Exactly DDDD-DD-DD: sscanf alone would take "2026-03-2x" or "+026-03-29".
+  if (iso.size() != 10 || iso[4] != '-' || iso[7] != '-') return std::nullopt;
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (iso[i] < '0' || iso[i] > '9') return std::nullopt;
   }
+  int y = 0, m = 0, d = 0;
+  if (std::sscanf(iso.c_str(), "%4d-%2d-%2d", &y, &m, &d) != 3) return std::nullopt;
   date::year_month_day ymd{date::year{y}, date::month{static_cast<unsigned>(m)},
                            date::day{static_cast<unsigned>(d)}};
   if (!ymd.ok()) return std::nullopt;

@@ -7,8 +7,10 @@
 #include <cstdlib>
 
 #include "base/log.h"
+#include "controller/access_service.h"
 #include "controller/database.h"
 #include "controller/db_worker.h"
+#include "controller/event_writer.h"
 #include "controller/http_api.h"
 #include "controller/http_server.h"
 #include "controller/status.h"
@@ -21,21 +23,30 @@ int run_serve(const ServeOptions& options) {
   // A database that does not answer must not hold up start-up or shutdown for long.
   setenv("PGCONNECT_TIMEOUT", "2", /*overwrite=*/0);
 
-  auto location = DatabaseLocation::resolve(resolve_var_dir(options.var_dir));
+  const auto var_dir = resolve_var_dir(options.var_dir);
+  auto location = DatabaseLocation::resolve(var_dir);
   if (!location.ok()) {
     log(LogLevel::kError, "controller", "cannot start the database",
         {{"error", location.error().message}});
     return 1;
   }
+  // No journal, no events: refuse to run rather than decide without a record.
+  auto events = EventWriter::open(location->conninfo(), var_dir / "events", 5, 15);
+  if (!events.ok()) {
+    log(LogLevel::kError, "controller", "cannot open the event journal",
+        {{"error", events.error().message}});
+    return 1;
+  }
+  EventWriter& writer = **events;
 
   asio::io_context ioc(1);
   ControllerStatus status(SystemClock::instance(), db::latest_schema_version(),
                           location->embedded());
+  AccessService access(&writer);
   int exit_code = 0;
 
-  HttpServer http(ioc, [&status](const HttpRequest& request) {
-    return route_request(request, status);
-  });
+  ApiContext api{status, &access, &writer, options.simulated_readers};
+  HttpServer http(ioc, [&api](const HttpRequest& request) { return route_request(request, api); });
   if (Status listening = http.listen(options.listen); !listening.ok()) {
     log(LogLevel::kError, "controller", "cannot serve HTTP", {{"error", listening.error().message}});
     return 1;
@@ -43,20 +54,34 @@ int run_serve(const ServeOptions& options) {
   auto endpoint = http.local_endpoint();
   log(LogLevel::kInfo, "http", "listening",
       {{"addr", endpoint.address().to_string() + ":" + std::to_string(endpoint.port())}});
+  if (options.simulated_readers) {
+    log(LogLevel::kWarn, "http",
+        "simulated readers are ON: badge reads are accepted over HTTP (demo and test use only)");
+  }
 
   auto shut_down = [&ioc, &http] {
     http.stop();
     ioc.stop();
   };
 
-  DbWorker worker(location->conninfo(), status, [&ioc, &exit_code, shut_down](Error error) {
-    asio::post(ioc, [&exit_code, shut_down, error] {
-      log(LogLevel::kError, "controller", "stopping: database refused",
-          {{"error", error.message}});
-      exit_code = 1;
-      shut_down();
-    });
-  });
+  AccessSink sink;
+  sink.install = [&ioc, &access](std::shared_ptr<access::Snapshot> snapshot) {
+    asio::post(ioc, [&access, snapshot] { access.install(std::move(*snapshot)); });
+  };
+  sink.apply = [&ioc, &access](AccessChange change) {
+    asio::post(ioc, [&access, change = std::move(change)] { access.apply(change); });
+  };
+  sink.pin_policy = [&writer](int attempts, int lockout) { writer.set_pin_policy(attempts, lockout); };
+
+  DbWorker worker(location->conninfo(), status, std::move(sink),
+                  [&ioc, &exit_code, shut_down](Error error) {
+                    asio::post(ioc, [&exit_code, shut_down, error] {
+                      log(LogLevel::kError, "controller", "stopping: database refused",
+                          {{"error", error.message}});
+                      exit_code = 1;
+                      shut_down();
+                    });
+                  });
 
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([shut_down](const boost::system::error_code& ec, int signo) {
@@ -65,11 +90,13 @@ int run_serve(const ServeOptions& options) {
     shut_down();
   });
 
+  writer.start();
   worker.start();
   log(LogLevel::kInfo, "controller", "started");
   ioc.run();
 
   worker.stop();
+  writer.stop();
   location->release();
   log(LogLevel::kInfo, "controller", "stopped", {{"exit_code", std::to_string(exit_code)}});
   return exit_code;

@@ -26,7 +26,13 @@ constexpr SyncColumn kName{"name", "text"};
 // foreign keys make the order irrelevant to correctness.
 const std::vector<TableSpec>& table_specs() {
   static const std::vector<TableSpec> kSpecs = {
-      {"site", {{"id", "boolean"}}, {kName, {"timezone", "text"}}},
+      {"site",
+       {{"id", "boolean"}},
+       {kName,
+        {"timezone", "text"},
+        {"suspend_unused_badges_after_days", "integer"},
+        {"pin_attempts", "integer"},
+        {"pin_lockout_minutes", "integer"}}},
       {"schedules", {kId}, {kName}},
       {"schedule_intervals",
        {{"schedule_id", "text"}, {"day", "smallint"}, {"start_min", "smallint"}},
@@ -69,7 +75,8 @@ const std::vector<TableSpec>& table_specs() {
         {"exit_normally", "text"},
         {"unlock_seconds", "integer"},
         {"held_open_seconds", "integer"},
-        {"unlocked_during_schedule_id", "text"}}},
+        {"unlocked_during_schedule_id", "text"},
+        {"visitor_escort", "boolean"}}},
       {"door_cameras", {{"door_id", "text"}, {"camera_id", "text"}}, {{"position", "smallint"}}},
       {"access_levels", {kId}, {kName, {"schedule_id", "text"}}},
       {"access_level_groups", {{"access_level_id", "text"}, {"group_id", "text"}}, {}},
@@ -86,7 +93,8 @@ Cell opt_id(const std::string& v) { return v.empty() ? Cell() : Cell(v); }
 // The rows of every site table for `site`, keyed by table name.
 std::map<std::string_view, std::vector<SyncRow>> rows_for(const Site& s) {
   std::map<std::string_view, std::vector<SyncRow>> t;
-  t["site"].push_back({"true", s.name, s.timezone});
+  t["site"].push_back({"true", s.name, s.timezone, num(s.suspend_unused_days),
+                       num(s.pin_attempts), num(s.pin_lockout_minutes)});
   for (const auto& x : s.schedules) {
     t["schedules"].push_back({x.id, x.name});
     for (const auto& [day, intervals] : x.weekly) {
@@ -123,7 +131,8 @@ std::map<std::string_view, std::vector<SyncRow>> rows_for(const Site& s) {
       }
     }
     row.insert(row.end(),
-               {num(d.unlock_seconds), num(d.held_open_seconds), opt_id(d.unlocked_during)});
+               {num(d.unlock_seconds), num(d.held_open_seconds), opt_id(d.unlocked_during),
+                flag(d.visitor_escort)});
     t["doors"].push_back(std::move(row));
     for (std::size_t i = 0; i < d.cameras.size(); ++i) {
       t["door_cameras"].push_back({d.id, d.cameras[i], num(static_cast<int>(i))});
@@ -311,7 +320,7 @@ Status load_doors(Connection& c, Site& s) {
   Result<Rows> r = c.exec(R"sql(
       SELECT id, name, from_area_id, to_area_id, reader_id, mode, lock_io_id, lock_coil, lock_fail,
              contact_io_id, contact_input, contact_normally, exit_io_id, exit_input, exit_normally,
-             unlock_seconds, held_open_seconds, unlocked_during_schedule_id
+             unlock_seconds, held_open_seconds, unlocked_during_schedule_id, visitor_escort
       FROM doors ORDER BY id COLLATE "C")sql");
   if (!r.ok()) return r.error();
   for (int i = 0; i < r->size(); ++i) {
@@ -338,6 +347,7 @@ Status load_doors(Connection& c, Site& s) {
     d.unlock_seconds = as_int(*r, i, 15);
     d.held_open_seconds = as_int(*r, i, 16);
     d.unlocked_during = r->text(i, 17);
+    d.visitor_escort = r->boolean(i, 18);
     s.doors.push_back(std::move(d));
   }
   r = c.exec(R"sql(SELECT door_id, camera_id FROM door_cameras
@@ -449,12 +459,17 @@ Result<Site> load_site(Connection& conn) {
   // One snapshot for all the reads, so a concurrent apply is seen whole or not at all.
   Result<Rows> iso = conn.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
   if (!iso.ok()) return iso.error();
-  Result<Rows> r = conn.exec("SELECT name, timezone FROM site");
+  Result<Rows> r = conn.exec(
+      "SELECT name, timezone, suspend_unused_badges_after_days, pin_attempts, pin_lockout_minutes "
+      "FROM site");
   if (!r.ok()) return r.error();
   if (r->size() == 0) return make_error(ErrorKind::kNotFound, "no site has been applied");
   Site s;
   s.name = r->text(0, 0);
   s.timezone = r->text(0, 1);
+  s.suspend_unused_days = as_int(*r, 0, 2);
+  s.pin_attempts = as_int(*r, 0, 3);
+  s.pin_lockout_minutes = as_int(*r, 0, 4);
   for (auto* load : {load_schedules, load_areas_and_groups, load_devices, load_doors,
                      load_access_levels}) {
     if (Status st = load(conn, s); !st.ok()) return st.error();

@@ -1,5 +1,5 @@
 // Persists the site model (site/site.h) in the relational site tables of
-// db/migrations/0001_site.sql, and reads it back.
+// db/migrations/0001_site.sql (with the access settings of 0003), and reads it back.
 //
 // Order: the database keeps no file order except a door's cameras. load_site()
 // returns canonical_site() form: entities sorted by id, set-like lists

@@ -24,8 +24,12 @@ std::string unnest_source(std::size_t n) {
       args += ", ";
       names += ", ";
     }
-    args += "$" + std::to_string(i + 1) + "::text[]";
-    names += "c" + std::to_string(i);
+    // Appended piecewise: GCC 12 at -O2 misreports `"c" + std::to_string(i)` as -Wrestrict.
+    args += '$';
+    args += std::to_string(i + 1);
+    args += "::text[]";
+    names += 'c';
+    names += std::to_string(i);
   }
   return "unnest(" + args + ") AS u(" + names + ")";
 }

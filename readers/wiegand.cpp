@@ -360,6 +360,45 @@ std::string to_string(const CredentialKey& key) {
   return out;
 }
 
+Result<CredentialKey> parse_credential_key(std::string_view text) {
+  auto refuse = [&](const std::string& why) {
+    return invalid("credential key '" + std::string(text) + "' " + why +
+                   "; the form is <bit count>:<hex>, e.g. 26:1204D2");
+  };
+  std::size_t colon = text.find(':');
+  if (colon == std::string_view::npos) return refuse("has no ':'");
+  std::string_view count_text = text.substr(0, colon);
+  std::string_view hex = text.substr(colon + 1);
+  if (count_text.empty() || count_text.size() > 3 || count_text.front() == '0' ||
+      !std::all_of(count_text.begin(), count_text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return refuse("does not start with a bit count from 1 to " + std::to_string(kMaxCardBits));
+  }
+  int bit_count = 0;
+  for (char c : count_text) bit_count = bit_count * 10 + (c - '0');
+  if (!bit_count_in_range(bit_count)) {
+    return refuse("has bit count " + std::to_string(bit_count) + ", outside 1 to " +
+                  std::to_string(kMaxCardBits));
+  }
+  if (hex.empty() || hex.size() > kMaxCardBits / 4) {
+    return refuse("needs 1 to " + std::to_string(kMaxCardBits / 4) + " hex digits after ':'");
+  }
+  Wide value;
+  for (char c : hex) {
+    int digit = hex_value(c);
+    if (digit < 0) return refuse("has a character other than 0-9 and A-F after ':'");
+    value.hi = (value.hi << 4) | (value.lo >> 60);
+    value.lo = (value.lo << 4) | static_cast<std::uint64_t>(digit);
+  }
+  bool fits = bit_count >= 128  ? true
+              : bit_count >= 64 ? (value.hi >> (bit_count - 64)) == 0
+                                : value.hi == 0 && (value.lo >> bit_count) == 0;
+  if (!fits) return refuse("has a value wider than its " + std::to_string(bit_count) + " bits");
+  CredentialKey key;
+  key.bit_count = static_cast<std::uint16_t>(bit_count);
+  key.payload = {value.hi, value.lo};
+  return key;
+}
+
 Result<DecodedCard> decode_card(const RawCard& card, CardFormat preferred_for_37_bits) {
   if (preferred_for_37_bits != CardFormat::kH10302 && preferred_for_37_bits != CardFormat::kH10304) {
     return invalid("37-bit reads decode as H10302 or H10304, not " +

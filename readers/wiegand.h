@@ -117,8 +117,16 @@ struct CredentialKey {
 };
 
 // "<bit_count>:<payload in hex>", e.g. "26:1204D2" (H10301 facility 18, card
-// 1234), for logs and error messages.
+// 1234), for logs and error messages, and the text the database stores a
+// credential under.
 std::string to_string(const CredentialKey& key);
+
+// The inverse of to_string: "<bit_count>:<hex>", bit count 1..kMaxCardBits in
+// decimal without sign or leading zeros, 1 to 32 hex digits (either case; leading
+// zeros are fine) whose value fits in bit_count bits. Anything else is
+// kInvalidInput naming what is wrong: the text is stored data, so the caller can
+// only skip the row and report it.
+Result<CredentialKey> parse_credential_key(std::string_view text);
 
 struct DecodedCard {
   CardFormat format = CardFormat::kRaw;

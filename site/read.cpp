@@ -16,7 +16,8 @@ using Keys = std::span<const std::string_view>;
 
 constexpr std::array<std::string_view, 9> kTopKeys = {
     "site", "schedule", "area", "group", "access_level", "io_module", "reader", "camera", "door"};
-constexpr std::array<std::string_view, 2> kSiteKeys = {"name", "timezone"};
+constexpr std::array<std::string_view, 5> kSiteKeys = {
+    "name", "timezone", "suspend_unused_badges_after_days", "pin_attempts", "pin_lockout_minutes"};
 constexpr std::array<std::string_view, 4> kScheduleKeys = {"id", "name", "weekly", "holidays"};
 constexpr std::array<std::string_view, 5> kAreaKeys = {"id", "name", "restricted_to",
                                                        "two_person", "anti_passback"};
@@ -28,10 +29,10 @@ constexpr std::array<std::string_view, 7> kIoModuleKeys = {
 constexpr std::array<std::string_view, 6> kReaderKeys = {"id",      "name",           "osdp",
                                                          "address", "secure_channel", "keypad"};
 constexpr std::array<std::string_view, 4> kCameraKeys = {"id", "name", "url", "retention_days"};
-constexpr std::array<std::string_view, 13> kDoorKeys = {
+constexpr std::array<std::string_view, 14> kDoorKeys = {
     "id",   "name",        "from",           "to",                "reader",  "mode",
     "lock", "contact",     "exit_button",    "unlock_seconds",    "held_open_seconds",
-    "cameras", "unlocked_during"};
+    "cameras", "unlocked_during", "visitor_escort"};
 constexpr std::array<std::string_view, 3> kLockKeys = {"io", "coil", "fail"};
 constexpr std::array<std::string_view, 3> kInputKeys = {"io", "input", "normally"};
 
@@ -47,6 +48,9 @@ constexpr int kMaxOsdpAddress = 126;  // 127 is the OSDP broadcast address
 constexpr int kMaxPoint = 65535;      // Modbus coil and input addresses are 16 bits
 constexpr int kMaxDoorSeconds = 3600;
 constexpr int kMaxRetentionDays = 3650;
+constexpr int kMaxSuspendUnusedDays = 3650;
+constexpr int kMaxPinAttempts = 20;
+constexpr int kMaxPinLockoutMinutes = 1440;
 
 void report(FieldReader& f, std::string_view field, const Error& error) {
   f.problem(field, error.message);
@@ -288,6 +292,7 @@ void read_door(FieldReader& f, Door& d) {
   }
   if (auto v = f.string_list("cameras", false)) d.cameras = std::move(*v);
   d.unlocked_during = reference(f, "unlocked_during", false);
+  if (auto v = f.boolean("visitor_escort")) d.visitor_escort = *v;
 }
 
 // Reads every [[kind]] table with `read_one`, after the checks all entities
@@ -368,6 +373,13 @@ void read_site_table(const toml::table& root, std::vector<Problem>& out, Site& s
   if (auto v = f.string("timezone", true)) {
     site.timezone = *v;
     if (auto st = check_timezone(*v); !st.ok()) report(f, "timezone", st.error());
+  }
+  if (auto v = f.integer("suspend_unused_badges_after_days", false, 0, kMaxSuspendUnusedDays)) {
+    site.suspend_unused_days = *v;
+  }
+  if (auto v = f.integer("pin_attempts", false, 1, kMaxPinAttempts)) site.pin_attempts = *v;
+  if (auto v = f.integer("pin_lockout_minutes", false, 1, kMaxPinLockoutMinutes)) {
+    site.pin_lockout_minutes = *v;
   }
 }
 

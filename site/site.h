@@ -21,6 +21,10 @@ struct Interval {
   bool operator==(const Interval&) const = default;
 };
 
+// The reserved group every checked-in visitor belongs to implicitly, and nobody
+// else: access levels that name it say which doors visitor passes open.
+inline constexpr const char* kVisitorsGroup = "visitors";
+
 // Days are 0 = Monday .. 6 = Sunday (ISO order); 7 = holidays.
 inline constexpr int kHolidayDay = 7;
 
@@ -120,12 +124,19 @@ struct Door {
   int held_open_seconds = 30;
   std::vector<std::string> cameras;
   std::string unlocked_during;  // schedule id, empty = none
+  // A visitor's pass opens this door only if the host's badge was granted at
+  // this door within the last 10 s.
+  bool visitor_escort = false;
   bool operator==(const Door&) const = default;
 };
 
 struct Site {
   std::string name;
   std::string timezone;  // IANA name, e.g. "Europe/London"
+  // [site] badge and PIN rules (docs/site-file.md):
+  int suspend_unused_days = 0;   // suspend active badges unused this many days; 0 = off
+  int pin_attempts = 5;          // consecutive wrong PINs that lock a badge's PIN
+  int pin_lockout_minutes = 15;  // how long the PIN stays locked
   std::vector<Schedule> schedules;
   std::vector<Area> areas;
   std::vector<Group> groups;

@@ -132,8 +132,14 @@ class Validator {
     for (std::size_t i = 0; i < site_.areas.size(); ++i) {
       const Area& a = site_.areas[i];
       for (std::size_t g = 0; g < a.restricted_to.size(); ++g) {
-        resolve(groups_, kGroupKind, a.restricted_to[g], where_.areas[i],
-                "restricted_to[" + std::to_string(g) + "]");
+        const std::string field = "restricted_to[" + std::to_string(g) + "]";
+        if (a.restricted_to[g] == kVisitorsGroup) {
+          add_problem(out_, where_.areas[i].field(field), where_.areas[i].path + ".restricted_to",
+                      "group 'visitors' cannot be allowed into a restricted area: visitors never "
+                      "enter one");
+          continue;
+        }
+        resolve(groups_, kGroupKind, a.restricted_to[g], where_.areas[i], field);
       }
     }
   }
@@ -220,6 +226,14 @@ class Validator {
                     "door '" + d.id + "' leads into restricted area '" + d.to_area +
                         "', so it cannot be unlocked on a schedule (free entry would admit "
                         "anyone)");
+      }
+      if (d.visitor_escort && w.valid("visitor_escort") && to != nullptr &&
+          !site_.areas[*to].restricted_to.empty()) {
+        // Visitors are refused at restricted areas whoever escorts them; the
+        // key would promise an entry that never happens.
+        add_problem(out_, w.field("visitor_escort"), w.path + ".visitor_escort",
+                    "door '" + d.id + "' leads into restricted area '" + d.to_area +
+                        "', which visitors never enter, escorted or not; remove visitor_escort");
       }
     }
   }

@@ -98,7 +98,10 @@ bool ChildProcess::wait_for_output(const std::string& needle, std::chrono::milli
   return false;
 }
 
-HttpResult http_get(const std::string& host, int port, const std::string& target) {
+namespace {
+
+HttpResult http_request(const std::string& host, int port, boost::beast::http::verb verb,
+                        const std::string& target, const std::string& body) {
   namespace asio = boost::asio;
   namespace http = boost::beast::http;
   HttpResult result;
@@ -108,8 +111,13 @@ HttpResult http_get(const std::string& host, int port, const std::string& target
     stream.expires_after(std::chrono::seconds(5));
     stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address(host),
                                            static_cast<unsigned short>(port)));
-    http::request<http::empty_body> req{http::verb::get, target, 11};
+    http::request<http::string_body> req{verb, target, 11};
     req.set(http::field::host, host);
+    if (verb == http::verb::post) {
+      req.set(http::field::content_type, "application/json");
+      req.body() = body;
+      req.prepare_payload();
+    }
     http::write(stream, req);
     boost::beast::flat_buffer buffer;
     http::response<http::string_body> res;
@@ -121,6 +129,27 @@ HttpResult http_get(const std::string& host, int port, const std::string& target
     result.status = 0;
   }
   return result;
+}
+
+}  // namespace
+
+HttpResult http_get(const std::string& host, int port, const std::string& target) {
+  return http_request(host, port, boost::beast::http::verb::get, target, "");
+}
+
+HttpResult http_post(const std::string& host, int port, const std::string& target,
+                     const std::string& json_body) {
+  return http_request(host, port, boost::beast::http::verb::post, target, json_body);
+}
+
+std::pair<int, std::string> run_gatehouse(
+    const std::vector<std::string>& args,
+    const std::map<std::string, std::optional<std::string>>& env) {
+  std::vector<std::string> argv{std::string(GATEHOUSE_BIN_DIR) + "/gatehouse"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  ChildProcess child(argv, env);
+  auto code = child.wait_exit(std::chrono::seconds(120));
+  return {code.value_or(-999), child.output()};
 }
 
 int listening_port(const std::string& log) {

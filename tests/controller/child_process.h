@@ -46,6 +46,13 @@ struct HttpResult {
   std::string content_type;
 };
 HttpResult http_get(const std::string& host, int port, const std::string& target);
+HttpResult http_post(const std::string& host, int port, const std::string& target,
+                     const std::string& json_body);
+
+// Runs build/bin/gatehouse with `args` to completion (bounded); {exit code, output}.
+std::pair<int, std::string> run_gatehouse(
+    const std::vector<std::string>& args,
+    const std::map<std::string, std::optional<std::string>>& env);
 
 // The "addr=HOST:PORT" the controller logs when it starts listening, or 0.
 int listening_port(const std::string& log);

@@ -97,9 +97,10 @@ TEST(IndexPage, ShowsSiteAndDatabaseEscaped) {
 
 TEST(Routing, UnknownPathIs404AndCountedUnderOneLabel) {
   ControllerStatus status(SystemClock::instance(), 1, false);
-  HttpResponse r = route_request({"GET", "/nope/../etc", "", {}}, status);
+  ApiContext context{status};
+  HttpResponse r = route_request({"GET", "/nope/../etc", "", {}}, context);
   EXPECT_EQ(r.status, 404);
-  route_request({"GET", "/another-scan", "", {}}, status);
+  route_request({"GET", "/another-scan", "", {}}, context);
   auto snap = status.snapshot();
   EXPECT_EQ(snap.http_requests.size(), 1u);
   EXPECT_EQ(snap.http_requests["GET other 404"], 2);
@@ -107,8 +108,14 @@ TEST(Routing, UnknownPathIs404AndCountedUnderOneLabel) {
 
 TEST(Routing, WrongMethodIs405) {
   ControllerStatus status(SystemClock::instance(), 1, false);
-  EXPECT_EQ(route_request({"POST", "/healthz", "{}", {}}, status).status, 405);
-  EXPECT_EQ(route_request({"GET", "/healthz?verbose=1", "", {}}, status).status, 503);
+  ApiContext context{status};
+  EXPECT_EQ(route_request({"POST", "/healthz", "{}", {}}, context).status, 405);
+  EXPECT_EQ(route_request({"GET", "/healthz?verbose=1", "", {}}, context).status, 503);
+  EXPECT_EQ(route_request({"GET", "/api/v1/readers/r1/present", "", {}}, context).status, 405);
+  // Simulated readers are off unless serve was started with --simulated-readers.
+  auto off = route_request({"POST", "/api/v1/readers/r1/present", "{\"bits\":\"01\"}", {}}, context);
+  EXPECT_EQ(off.status, 403);
+  EXPECT_NE(off.body.find("--simulated-readers"), std::string::npos);
 }
 
 TEST(ListenAddress, ParsesAndRejectsClearly) {

@@ -61,7 +61,8 @@ TEST(Serve, HealthyOnAnExternalDatabaseAndStopsCleanlyOnSigterm) {
   ASSERT_EQ(applied, 0) << out;
   EXPECT_NE(out.find("applied as revision 1 by alice"), std::string::npos) << out;
 
-  ChildProcess serve({kGatehouse, "serve", "--listen", "127.0.0.1:0"}, env);
+  auto var = test_support::make_temp_dir("gh-serve");
+  ChildProcess serve({kGatehouse, "serve", "--listen", "127.0.0.1:0", "--var", var.string()}, env);
   int port = start_and_get_port(serve);
   ASSERT_GT(port, 0);
   json health = wait_for_health(port, 200, 60s);
@@ -96,6 +97,7 @@ TEST(Serve, HealthyOnAnExternalDatabaseAndStopsCleanlyOnSigterm) {
   EXPECT_EQ(*code, 0);
   EXPECT_NE(serve.output().find("msg=stopping signal=SIGTERM"), std::string::npos);
   EXPECT_NE(serve.output().find("msg=stopped exit_code=0"), std::string::npos);
+  std::filesystem::remove_all(var);
 }
 
 TEST(SiteApply, SecondApplyChangesNothingAndABadFileChangesNothing) {
@@ -155,7 +157,7 @@ TEST(Serve, DatabaseDownAtStartIsRetriedUntilItComesUp) {
   ASSERT_TRUE(cluster.ok()) << cluster.error().message;
   ASSERT_TRUE(cluster->stop(/*force=*/true).ok());
 
-  ChildProcess serve({kGatehouse, "serve", "--listen", "127.0.0.1:0"},
+  ChildProcess serve({kGatehouse, "serve", "--listen", "127.0.0.1:0", "--var", (var / "controller").string()},
                      {{"GATEHOUSE_DB", cluster->conninfo()}});
   int port = start_and_get_port(serve);
   ASSERT_TRUE(serve.wait_for_output("msg=\"database unreachable; retrying\"", 30s))
@@ -186,9 +188,11 @@ TEST(Serve, RefusesADatabaseNewerThanTheBinary) {
                            {std::to_string(db::latest_schema_version() + 1)})
                     .ok());
   }
-  ChildProcess serve({kGatehouse, "serve", "--listen", "127.0.0.1:0"},
+  auto var = test_support::make_temp_dir("gh-newer");
+  ChildProcess serve({kGatehouse, "serve", "--listen", "127.0.0.1:0", "--var", var.string()},
                      {{"GATEHOUSE_DB", conninfo}});
   auto code = serve.wait_exit(60s);
+  std::filesystem::remove_all(var);
   ASSERT_TRUE(code.has_value()) << serve.output();
   EXPECT_EQ(*code, 1);
   EXPECT_NE(serve.output().find("is newer than this gatehouse"), std::string::npos)

@@ -7,6 +7,9 @@ site::Site example_site() {
   Site s;
   s.name = "Newcastle office";
   s.timezone = "Europe/London";
+  s.suspend_unused_days = 90;
+  s.pin_attempts = 5;
+  s.pin_lockout_minutes = 15;
 
   Schedule business;
   business.id = "business-hours";
@@ -25,10 +28,11 @@ site::Site example_site() {
       {"it-storage", "IT storage room (servers, communications hardware)", {"it"}, false,
        AntiPassback::kNone},
   };
-  s.groups = {{"staff", "All employees"}, {"it", "IT staff"}};
+  s.groups = {{"staff", "All employees"}, {"it", "IT staff"}, {"visitors", "Visitors"}};
   s.access_levels = {
       {"office-hours", "", {"staff"}, {"main-entrance", "office-door"}, "business-hours"},
       {"it-storage", "", {"it"}, {"it-storage-door"}, "always"},
+      {"visitor-hours", "", {"visitors"}, {"main-entrance", "office-door"}, "business-hours"},
       {"it-office", "", {"it"}, {"main-entrance", "office-door"}, "always"},
   };
   s.io_modules = {
@@ -70,6 +74,7 @@ site::Site example_site() {
   office.unlock_seconds = 5;
   office.held_open_seconds = 20;
   office.cameras = {"cam-office"};
+  office.visitor_escort = true;
 
   Door it;
   it.id = "it-storage-door";

@@ -521,5 +521,59 @@ TEST(WiegandKeyHash, AMillionCredentialsInOneMap) {
   EXPECT_EQ(store.count(other->key), 0U);
 }
 
+TEST(WiegandKeyText, ParsesTheTextTheDatabaseStores) {
+  Result<CredentialKey> k = parse_credential_key("26:1204D2");
+  ASSERT_TRUE(k.ok()) << k.error().to_string();
+  Result<CredentialKey> expected = credential_key(CardFormat::kH10301, 18, 1234);
+  ASSERT_TRUE(expected.ok());
+  EXPECT_EQ(*k, *expected);
+  // Lower case and leading zeros name the same key.
+  Result<CredentialKey> lower = parse_credential_key("26:001204d2");
+  ASSERT_TRUE(lower.ok());
+  EXPECT_EQ(*lower, *expected);
+}
+
+TEST(WiegandKeyText, RoundTripsEveryFormatAndWideRawReads) {
+  std::vector<CredentialKey> keys;
+  for (CardFormat f : kAllFormats) {
+    std::uint64_t facility = f == CardFormat::kH10302 ? 0 : 1;
+    Result<CredentialKey> k = credential_key(f, facility, 77);
+    ASSERT_TRUE(k.ok()) << format_name(f);
+    keys.push_back(*k);
+  }
+  for (std::string_view s : {std::string_view("1"), std::string_view("0"), std::string_view("1111111111111111111111111111111111111111"
+                                                         "1111111111111111111111111111111111111111"
+                                                         "1111111111111111111111111111111111111111"
+                                                         "11111111"),
+                             std::string_view("1000000000000000000000000000000000000000000000000000"
+                                              "000000000001")}) {
+    Result<DecodedCard> d = decode_card(bits(s));
+    ASSERT_TRUE(d.ok()) << s;
+    keys.push_back(d->key);
+  }
+  for (const CredentialKey& key : keys) {
+    std::string text = to_string(key);
+    Result<CredentialKey> back = parse_credential_key(text);
+    ASSERT_TRUE(back.ok()) << text << ": " << back.error().to_string();
+    EXPECT_EQ(*back, key) << text;
+  }
+}
+
+TEST(WiegandKeyText, MalformedTextIsRefusedWithTheFormInTheMessage) {
+  for (const char* text :
+       {"", "26", "26:", ":12", "0:1", "129:1", "026:1", "+26:1", "-1:1", " 26:1", "26:XYZ",
+        "26:1:2", "26: 1", "4:1F", "64:10000000000000000", "1234:1",
+        "128:123456789012345678901234567890123"}) {
+    Result<CredentialKey> k = parse_credential_key(text);
+    ASSERT_FALSE(k.ok()) << "accepted '" << text << "'";
+    EXPECT_EQ(k.error().kind, ErrorKind::kInvalidInput);
+    EXPECT_NE(k.error().message.find("<bit count>:<hex>"), std::string::npos) << k.error().message;
+  }
+  // The widest values that still fit are accepted.
+  EXPECT_TRUE(parse_credential_key("4:F").ok());
+  EXPECT_TRUE(parse_credential_key("64:FFFFFFFFFFFFFFFF").ok());
+  EXPECT_TRUE(parse_credential_key("128:FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF").ok());
+}
+
 }  // namespace
 }  // namespace gatehouse::readers

@@ -44,8 +44,8 @@ TEST(SiteExample, ParsesWithoutProblems) {
   EXPECT_EQ(site.name, "Newcastle office");
   EXPECT_EQ(site.timezone, "Europe/London");
   EXPECT_EQ(site.areas.size(), 4u);
-  EXPECT_EQ(site.groups.size(), 2u);
-  EXPECT_EQ(site.access_levels.size(), 3u);
+  EXPECT_EQ(site.groups.size(), 3u);
+  EXPECT_EQ(site.access_levels.size(), 4u);
   EXPECT_EQ(site.readers.size(), 3u);
   EXPECT_EQ(site.cameras.size(), 3u);
 
@@ -64,6 +64,12 @@ TEST(SiteExample, ParsesWithoutProblems) {
   EXPECT_EQ(it.unlock_seconds, 4);
   EXPECT_EQ(it.held_open_seconds, 15);
   EXPECT_TRUE(it.unlocked_during.empty());
+
+  EXPECT_EQ(site.suspend_unused_days, 90);
+  EXPECT_EQ(site.pin_attempts, 5);
+  EXPECT_EQ(site.pin_lockout_minutes, 15);
+  EXPECT_FALSE(site.doors[0].visitor_escort);
+  EXPECT_TRUE(site.doors[1].visitor_escort);
 
   const Schedule* business = find_schedule(site, "business-hours");
   ASSERT_NE(business, nullptr);
@@ -169,6 +175,11 @@ const InvalidCase kInvalidCases[] = {
     {"bad_choice", 77, "door.it-storage-door.mode",
      "\"card-or-pin\" is not allowed; expected one of \"card\", \"card-and-pin\""},
     {"door_not_array", 56, "door", "write [[door]] rather than [door]"},
+    {"escort_restricted", 81, "door.it-storage-door.visitor_escort",
+     "door 'it-storage-door' leads into restricted area 'it-storage', which visitors never enter, "
+     "escorted or not; remove visitor_escort"},
+    {"visitors_restricted", 23, "area.it-storage.restricted_to",
+     "group 'visitors' cannot be allowed into a restricted area: visitors never enter one"},
 };
 
 class InvalidFile : public ::testing::TestWithParam<InvalidCase> {};
@@ -246,6 +257,71 @@ TEST(SiteText, SmallestSiteIsValid) {
   EXPECT_TRUE(outcome.problems.empty()) << describe(outcome.problems);
   ASSERT_TRUE(outcome.site.has_value());
   EXPECT_EQ(outcome.site->timezone, "UTC");
+}
+
+TEST(SiteText, AccessSettingsHaveDefaults) {
+  ParseOutcome outcome = parse(std::string(kSiteHeader) +
+                               "[[area]]\nid = \"a\"\n[[area]]\nid = \"b\"\n"
+                               "[[io_module]]\nid = \"io\"\nmodbus = \"tcp://127.0.0.1:502\"\n"
+                               "[[reader]]\nid = \"r\"\naddress = 0\nosdp = \"tcp://127.0.0.1:4001\"\n"
+                               "[[door]]\nid = \"d\"\nfrom = \"a\"\nto = \"b\"\nreader = \"r\"\n"
+                               "lock = { io = \"io\", coil = 0 }\n");
+  ASSERT_TRUE(outcome.site.has_value()) << describe(outcome.problems);
+  EXPECT_EQ(outcome.site->suspend_unused_days, 0) << "off unless asked for";
+  EXPECT_EQ(outcome.site->pin_attempts, 5);
+  EXPECT_EQ(outcome.site->pin_lockout_minutes, 15);
+  EXPECT_FALSE(outcome.site->doors.at(0).visitor_escort);
+}
+
+TEST(SiteText, AccessSettingsAreReadAndRangeChecked) {
+  ParseOutcome ok = parse(
+      "[site]\nname = \"x\"\ntimezone = \"UTC\"\nsuspend_unused_badges_after_days = 3650\n"
+      "pin_attempts = 20\npin_lockout_minutes = 1\n");
+  ASSERT_TRUE(ok.site.has_value()) << describe(ok.problems);
+  EXPECT_EQ(ok.site->suspend_unused_days, 3650);
+  EXPECT_EQ(ok.site->pin_attempts, 20);
+  EXPECT_EQ(ok.site->pin_lockout_minutes, 1);
+
+  struct Case {
+    const char* line;
+    const char* key;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"suspend_unused_badges_after_days = 3651", "site.suspend_unused_badges_after_days",
+       "must be from 0 to 3650, got 3651"},
+      {"suspend_unused_badges_after_days = -1", "site.suspend_unused_badges_after_days",
+       "must be from 0 to 3650, got -1"},
+      {"pin_attempts = 0", "site.pin_attempts", "must be from 1 to 20, got 0"},
+      {"pin_attempts = 21", "site.pin_attempts", "must be from 1 to 20, got 21"},
+      {"pin_lockout_minutes = 0", "site.pin_lockout_minutes", "must be from 1 to 1440, got 0"},
+      {"pin_lockout_minutes = 1441", "site.pin_lockout_minutes", "must be from 1 to 1440, got 1441"},
+      {"pin_attempts = \"5\"", "site.pin_attempts", "expected an integer, got a string"},
+      {"pin_atempts = 5", "site.pin_atempts", "unknown key 'pin_atempts' in site"},
+  };
+  for (const Case& c : cases) {
+    ParseOutcome outcome = parse(std::string(kSiteHeader) + c.line + "\n");
+    ASSERT_EQ(outcome.problems.size(), 1u) << c.line << describe(outcome.problems);
+    EXPECT_EQ(outcome.problems[0].line, 4) << c.line;
+    EXPECT_EQ(outcome.problems[0].key, c.key) << c.line;
+    EXPECT_THAT(outcome.problems[0].message, HasSubstr(c.message)) << c.line;
+  }
+}
+
+TEST(SiteText, VisitorEscortIsABoolean) {
+  const std::string door =
+      "[[area]]\nid = \"a\"\n[[area]]\nid = \"b\"\n"
+      "[[io_module]]\nid = \"io\"\nmodbus = \"tcp://127.0.0.1:502\"\n"
+      "[[reader]]\nid = \"r\"\naddress = 0\nosdp = \"tcp://127.0.0.1:4001\"\n"
+      "[[door]]\nid = \"d\"\nfrom = \"a\"\nto = \"b\"\nreader = \"r\"\n"
+      "lock = { io = \"io\", coil = 0 }\n";
+  ParseOutcome yes = parse(std::string(kSiteHeader) + door + "visitor_escort = true\n");
+  ASSERT_TRUE(yes.site.has_value()) << describe(yes.problems);
+  EXPECT_TRUE(yes.site->doors.at(0).visitor_escort);
+  ParseOutcome bad = parse(std::string(kSiteHeader) + door + "visitor_escort = \"yes\"\n");
+  ASSERT_EQ(bad.problems.size(), 1u) << describe(bad.problems);
+  EXPECT_EQ(bad.problems[0].key, "door.d.visitor_escort");
+  EXPECT_THAT(bad.problems[0].message, HasSubstr("expected a boolean"));
 }
 
 TEST(SiteText, TimezoneMustNameAZoneFile) {
