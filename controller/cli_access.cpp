@@ -122,11 +122,18 @@ std::optional<std::int64_t> parse_id(const std::string& text) {
 }
 
 std::string card_label(const db::BadgeInfo& b) {
+  // Appended piecewise: GCC 12 at -O3 misreports `" " + std::to_string(...)` as -Wrestrict.
   std::string s = b.format.empty() ? "raw" : b.format;
   if (b.facility && b.card_number) {
-    s += " " + std::to_string(*b.facility) + ":" + std::to_string(*b.card_number);
+    s += ' ';
+    s += std::to_string(*b.facility);
+    s += ':';
+    s += std::to_string(*b.card_number);
   }
-  return s + " (credential " + b.credential + ")";
+  s += " (credential ";
+  s += b.credential;
+  s += ')';
+  return s;
 }
 
 void print_badge_line(const db::BadgeInfo& b, std::ostream& out) {
@@ -368,9 +375,11 @@ int badge_command(const std::vector<std::string>& args, std::ostream& out, std::
     auto history = db::badge_history(*db.conn, b.id);
     if (!history.ok()) return fail(err, history.error());
     for (const auto& t : *history) {
-      out << "  " << format_local(t.at, zone) << "  "
-          << (t.from ? std::string(db::to_string(*t.from)) + " -> " : std::string("issued -> "))
-          << db::to_string(t.to) << "  by " << t.operator_name << "  \"" << t.reason << "\"\n";
+      std::string change = t.from ? std::string(db::to_string(*t.from)) + " -> " +
+                                        std::string(db::to_string(t.to))
+                                  : "issued";
+      out << "  " << format_local(t.at, zone) << "  " << change << "  by " << t.operator_name
+          << "  \"" << t.reason << "\"\n";
     }
     return 0;
   }
