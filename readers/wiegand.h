@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/hash.h"
 #include "base/result.h"
 
 namespace gatehouse::readers {
@@ -105,15 +106,7 @@ struct CredentialKey {
   }
 
  private:
-  // The splitmix64 finaliser: every input bit affects every output bit.
-  static std::uint64_t mix(std::uint64_t x) {
-    x ^= x >> 30;
-    x *= 0xBF58476D1CE4E5B9ULL;
-    x ^= x >> 27;
-    x *= 0x94D049BB133111EBULL;
-    x ^= x >> 31;
-    return x;
-  }
+  static std::uint64_t mix(std::uint64_t x) { return mix64(x); }
 };
 
 // "<bit_count>:<payload in hex>", e.g. "26:1204D2" (H10301 facility 18, card

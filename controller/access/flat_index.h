@@ -13,6 +13,8 @@
 // Thread safety: none; owned by one snapshot.
 #pragma once
 
+#include "base/hash.h"
+
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -109,14 +111,6 @@ class FlatIndex {
   std::size_t size_ = 0;
 };
 
-// splitmix64's finaliser, for integer ids.
-inline std::uint64_t mix64(std::uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xBF58476D1CE4E5B9ULL;
-  x ^= x >> 27;
-  x *= 0x94D049BB133111EBULL;
-  x ^= x >> 31;
-  return x;
-}
+using gatehouse::mix64;
 
 }  // namespace gatehouse::controller::access
