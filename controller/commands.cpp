@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "controller/cli_access.h"
+#include "controller/cli_doors.h"
 #include "controller/cli_common.h"
 #include "controller/database.h"
 #include "controller/serve.h"
@@ -172,7 +173,7 @@ int db_command(const std::string& sub, const Parsed& p, std::ostream& out, std::
 
 int run_command_line(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   if (args.size() < 2 || args[1] == "help" || args[1] == "--help" || args[1] == "-h") {
-    (args.size() < 2 ? err : out) << kUsage << kAccessUsage;
+    (args.size() < 2 ? err : out) << kUsage << kAccessUsage << kDoorUsage;
     return args.size() < 2 ? 2 : 0;
   }
   const std::string& command = args[1];
@@ -193,6 +194,7 @@ int run_command_line(const std::vector<std::string>& args, std::ostream& out, st
     return run_serve(options);
   }
   if (auto code = run_access_command(args, out, err)) return *code;
+  if (auto code = run_door_command(args, out, err)) return *code;
   if ((command == "site" || command == "db") && args.size() >= 3) {
     const std::string& sub = args[2];
     Parsed p = parse_args(args, 3, {"operator", "var"});

@@ -5,6 +5,7 @@
 
 #include "base/log.h"
 #include "db/badge_store.h"
+#include "db/door_store.h"
 #include "db/event_store.h"
 
 namespace gatehouse::controller {
@@ -33,15 +34,50 @@ std::string to_journal_line(const access::Decision& d) {
   return j.dump();
 }
 
+std::string to_journal_line(const DoorRecord& r) {
+  const char* op = r.op == DoorRecord::Op::kRaiseAlarm   ? "raise"
+                   : r.op == DoorRecord::Op::kClearAlarm ? "clear"
+                                                         : "event";
+  json j = {{"type", "door"}, {"op", op},         {"at", r.at.us},
+            {"door", r.door_id}, {"kind", r.kind}, {"detail", r.detail}};
+  if (r.operator_name) j["operator"] = *r.operator_name;
+  return j.dump();
+}
+
 struct StoredRecord {
   db::AccessEventRow row;
   std::optional<bool> pin_ok;
   std::optional<WallTime> used_at;
 };
 
-Result<StoredRecord> from_journal(const JournalRecord& rec, const std::string& journal_id) {
-  json j = json::parse(rec.text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("at") || !j.contains("reason")) {
+// A door record read back from the journal: the event row, or an alarm operation.
+struct StoredDoorRecord {
+  std::string op;  // "event", "raise", "clear"
+  db::DoorEventRow row;
+};
+
+Result<StoredDoorRecord> door_from_journal(const json& j, const JournalRecord& rec,
+                                           const std::string& journal_id) {
+  StoredDoorRecord out;
+  out.op = j.value("op", "");
+  if (out.op != "event" && out.op != "raise" && out.op != "clear") {
+    return make_error(ErrorKind::kInvalidInput,
+                      "journal record " + std::to_string(rec.seq) + " has an unknown door op");
+  }
+  out.row.occurred_at = WallTime{j.value("at", std::int64_t{0})};
+  out.row.door_id = j.value("door", "");
+  out.row.kind = j.value("kind", "");
+  out.row.detail = j.value("detail", "");
+  if (j.contains("operator") && j["operator"].is_string()) {
+    out.row.operator_name = j["operator"].get<std::string>();
+  }
+  out.row.event_key = journal_id + ":" + std::to_string(rec.seq);
+  return out;
+}
+
+Result<StoredRecord> from_journal(const json& j, const JournalRecord& rec,
+                                  const std::string& journal_id) {
+  if (!j.contains("at") || !j.contains("reason")) {
     return make_error(ErrorKind::kInvalidInput,
                       "journal record " + std::to_string(rec.seq) + " is not an event");
   }
@@ -99,6 +135,15 @@ void EventWriter::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void EventWriter::submit(DoorRecord record) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(record));
+    ++counters_.submitted;
+  }
+  cv_.notify_one();
+}
+
 void EventWriter::submit(const access::Decision& decision) {
   {
     std::lock_guard lock(mutex_);
@@ -120,7 +165,7 @@ EventWriterCounters EventWriter::counters() const {
 }
 
 void EventWriter::journal_queued() {
-  std::deque<access::Decision> batch;
+  std::deque<std::variant<access::Decision, DoorRecord>> batch;
   {
     std::lock_guard lock(mutex_);
     batch.swap(queue_);
@@ -128,7 +173,9 @@ void EventWriter::journal_queued() {
   if (batch.empty()) return;
   std::vector<std::string> lines;
   lines.reserve(batch.size());
-  for (const auto& d : batch) lines.push_back(to_journal_line(d));
+  for (const auto& item : batch) {
+    lines.push_back(std::visit([](const auto& x) { return to_journal_line(x); }, item));
+  }
   auto appended = journal_.append(lines);
   if (!appended.ok()) {
     // The disk refused: keep the events in memory (front of the queue, in order)
@@ -161,11 +208,26 @@ Status EventWriter::store_pending() {
   std::size_t n = std::min(journal_.pending().size(), kMaxBatch);
   std::vector<db::AccessEventRow> rows;
   std::vector<StoredRecord> records;
+  std::vector<StoredDoorRecord> door_records;
   std::uint64_t last_seq = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const JournalRecord& rec = journal_.pending()[i];
     last_seq = rec.seq;
-    auto parsed = from_journal(rec, journal_.id());
+    json j = json::parse(rec.text, nullptr, /*allow_exceptions=*/false);
+    if (j.is_object() && j.value("type", "") == "door") {
+      auto door = door_from_journal(j, rec, journal_.id());
+      if (door.ok()) {
+        door_records.push_back(std::move(door).value());
+        continue;
+      }
+      log(LogLevel::kError, "events", "skipping unreadable journal record",
+          {{"seq", std::to_string(rec.seq)}, {"error", door.error().message}});
+      continue;
+    }
+    auto parsed = j.is_object() ? from_journal(j, rec, journal_.id())
+                                : Result<StoredRecord>(make_error(
+                                      ErrorKind::kInvalidInput,
+                                      "journal record " + std::to_string(rec.seq) + " is not JSON"));
     if (!parsed.ok()) {
       // Never a crash, never a silent loss: the unreadable line stays in the journal file.
       log(LogLevel::kError, "events", "skipping unreadable journal record",
@@ -192,6 +254,22 @@ Status EventWriter::store_pending() {
       latest_use = std::max(latest_use, *r.used_at);
     }
   }
+  std::vector<db::DoorEventRow> door_events;
+  for (const auto& d : door_records) {
+    if (d.op == "event") door_events.push_back(d.row);
+  }
+  if (Status s = db::insert_door_events(*conn_, door_events); !s.ok()) return s;
+  for (const auto& d : door_records) {
+    if (d.op == "raise") {
+      auto raised = db::raise_alarm(*conn_, d.row.door_id, d.row.kind, d.row.occurred_at);
+      if (!raised.ok()) return raised.error();
+    } else if (d.op == "clear") {
+      if (Status s = db::clear_alarm_condition(*conn_, d.row.door_id, d.row.kind, d.row.occurred_at);
+          !s.ok()) {
+        return s;
+      }
+    }
+  }
   if (!used.empty()) {
     std::sort(used.begin(), used.end());
     used.erase(std::unique(used.begin(), used.end()), used.end());
@@ -205,7 +283,7 @@ Status EventWriter::store_pending() {
         {{"error", s.error().message}});
   }
   std::lock_guard lock(mutex_);
-  counters_.stored += static_cast<std::int64_t>(rows.size());
+  counters_.stored += static_cast<std::int64_t>(rows.size() + door_events.size());
   counters_.pending = static_cast<std::int64_t>(journal_.pending().size());
   return {};
 }

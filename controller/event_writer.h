@@ -10,6 +10,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <variant>
 #include <filesystem>
 #include <mutex>
 #include <optional>
@@ -23,6 +24,18 @@
 #include "db/pg.h"
 
 namespace gatehouse::controller {
+
+// A door's event (input change, lock command, mode change, alarm condition) or
+// an alarm operation, as the door layer reports it.
+struct DoorRecord {
+  enum class Op { kEvent, kRaiseAlarm, kClearAlarm };
+  Op op = Op::kEvent;
+  WallTime at;
+  std::string door_id;
+  std::string kind;  // the event kind, or the alarm kind
+  std::string detail;
+  std::optional<std::string> operator_name;
+};
 
 struct EventWriterCounters {
   std::int64_t submitted = 0;
@@ -43,6 +56,7 @@ class EventWriter {
   void start();
   void stop();
   void submit(const access::Decision& decision);
+  void submit(DoorRecord record);
   // PIN policy of the loaded site, used when PIN results are stored.
   void set_pin_policy(int attempts, int lockout_minutes);
   EventWriterCounters counters() const;
@@ -59,7 +73,7 @@ class EventWriter {
   std::thread thread_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
-  std::deque<access::Decision> queue_;
+  std::deque<std::variant<access::Decision, DoorRecord>> queue_;
   bool stopping_ = false;
   int pin_attempts_ = 5;
   int pin_lockout_minutes_ = 15;
