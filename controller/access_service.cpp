@@ -41,6 +41,16 @@ void AccessService::apply(const AccessChange& change) {
     case AccessChange::Kind::kForgive:
       engine_->forgive(change.id);
       break;
+    case AccessChange::Kind::kDoorMode: {
+      bool locked = change.door_mode && change.door_mode->mode == db::DoorModeKind::kLocked;
+      applied = snap.set_door_locked(change.door_id, locked,
+                                     locked ? change.door_mode->allowed_group : std::nullopt);
+      break;
+    }
+  }
+  if (observer_ && (change.kind == AccessChange::Kind::kDoorMode ||
+                    change.kind == AccessChange::Kind::kLockdown)) {
+    observer_(change);
   }
   if (!applied.ok()) {
     // The snapshot already refused the row safely (an unusable badge opens nothing).
@@ -62,6 +72,7 @@ Result<access::Decision> AccessService::present(std::string_view reader_id,
   if (!decision.ok()) return decision.error();
   ++by_reason_[std::string(access::reason_code(decision->reason))];
   if (events_ != nullptr) events_->submit(*decision);
+  if (decision->granted && on_grant_) on_grant_(*decision);
   return decision;
 }
 

@@ -4,6 +4,7 @@
 // Decisions never wait on the database: each goes to the EventWriter's queue.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -12,6 +13,7 @@
 #include "base/result.h"
 #include "controller/access/engine.h"
 #include "db/access_data.h"
+#include "db/door_store.h"
 #include "readers/wiegand.h"
 
 namespace gatehouse::controller {
@@ -20,12 +22,14 @@ class EventWriter;
 
 // One change the database reported (see db/access_data.h for the payloads).
 struct AccessChange {
-  enum class Kind { kPerson, kPersonGone, kBadge, kBadgeGone, kLockdown, kForgive };
+  enum class Kind { kPerson, kPersonGone, kBadge, kBadgeGone, kLockdown, kForgive, kDoorMode };
   Kind kind = Kind::kPerson;
   std::int64_t id = 0;  // person or badge id
   std::optional<db::PersonRow> person;
   std::optional<db::BadgeRow> badge;
   db::LockdownRow lockdown;
+  std::string door_id;                     // kDoorMode
+  std::optional<db::DoorModeRow> door_mode;  // kDoorMode: nullopt = normal
 };
 
 class AccessService {
@@ -36,6 +40,15 @@ class AccessService {
   void install(access::Snapshot snapshot);
   void apply(const AccessChange& change);
   bool ready() const { return engine_.has_value(); }
+  // Told of every door mode and lockdown change after the engine has applied it
+  // (the door machines act on them). Reactor thread.
+  void set_observer(std::function<void(const AccessChange&)> observer) {
+    observer_ = std::move(observer);
+  }
+  // Grants reach the door: called with each granted decision. Reactor thread.
+  void set_grant_handler(std::function<void(const access::Decision&)> handler) {
+    on_grant_ = std::move(handler);
+  }
 
   // A badge read at a reader; kNotFound for a reader no door uses,
   // kUnavailable before the first snapshot.
@@ -53,6 +66,8 @@ class AccessService {
   std::optional<access::Engine> engine_;
   std::map<std::string, std::int64_t> by_reason_;
   std::int64_t change_failures_ = 0;
+  std::function<void(const AccessChange&)> observer_;
+  std::function<void(const access::Decision&)> on_grant_;
 };
 
 }  // namespace gatehouse::controller

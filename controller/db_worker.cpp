@@ -6,6 +6,7 @@
 #include "base/log.h"
 #include "db/access_data.h"
 #include "db/badge_store.h"
+#include "db/door_store.h"
 #include "db/migrate.h"
 #include "db/notify.h"
 #include "db/pg.h"
@@ -83,6 +84,8 @@ Status DbWorker::full_reload(db::Connection& conn) {
   }
   auto data = db::load_access_data(conn);
   if (!data.ok()) return data.error();
+  auto modes = db::load_door_modes(conn);
+  if (!modes.ok()) return modes.error();
   access::BuildReport report;
   auto snapshot = access::Snapshot::build(*site, *data, &report);
   if (!snapshot.ok()) {
@@ -98,6 +101,16 @@ Status DbWorker::full_reload(db::Connection& conn) {
        {"people", std::to_string(data->people.size())},
        {"badges", std::to_string(data->badges.size())}});
   sink_.install(std::make_shared<access::Snapshot>(std::move(snapshot).value()));
+  // Every door's mode, normal ones included, so nothing set before a reload lingers.
+  for (const auto& door : site->doors) {
+    AccessChange change;
+    change.kind = AccessChange::Kind::kDoorMode;
+    change.door_id = door.id;
+    for (const auto& m : *modes) {
+      if (m.door_id == door.id) change.door_mode = m;
+    }
+    sink_.apply(std::move(change));
+  }
   return {};
 }
 
@@ -120,6 +133,12 @@ Status DbWorker::handle(db::Connection& conn, const std::string& payload) {
     change.id = *badge;
     change.kind = row->has_value() ? AccessChange::Kind::kBadge : AccessChange::Kind::kBadgeGone;
     change.badge = *row;
+  } else if (payload.rfind("door:", 0) == 0) {
+    change.kind = AccessChange::Kind::kDoorMode;
+    change.door_id = payload.substr(5);
+    auto row = db::load_door_mode(conn, change.door_id);
+    if (!row.ok()) return row.error();
+    change.door_mode = *row;
   } else if (auto forgiven = id_after(payload, "forgive:")) {
     change.kind = AccessChange::Kind::kForgive;
     change.id = *forgiven;

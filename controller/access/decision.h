@@ -33,6 +33,7 @@ enum class Reason : std::uint8_t {
   kNotYetValid,
   kExpired,
   kLockdown,
+  kDoorLocked,
   kRestrictedArea,
   kNoAccess,
   kOutsideSchedule,
@@ -46,11 +47,11 @@ enum class Reason : std::uint8_t {
   kGrantedPassbackLogged,
 };
 
-inline constexpr std::array<Reason, 20> kAllReasons = {
+inline constexpr std::array<Reason, 21> kAllReasons = {
     Reason::kBadFormat,       Reason::kUnknownCredential, Reason::kBadgeRevoked,
     Reason::kBadgeSuspended,  Reason::kBadgeNotActive,    Reason::kPersonInactive,
     Reason::kNotYetValid,     Reason::kExpired,           Reason::kLockdown,
-    Reason::kRestrictedArea,  Reason::kNoAccess,          Reason::kOutsideSchedule,
+    Reason::kDoorLocked,      Reason::kRestrictedArea,  Reason::kNoAccess,          Reason::kOutsideSchedule,
     Reason::kEscortRequired,  Reason::kPinLockedOut,      Reason::kPinRequired,
     Reason::kWrongPin,        Reason::kAntiPassback,      Reason::kTwoPersonPending,
     Reason::kGranted,         Reason::kGrantedPassbackLogged,

@@ -10,10 +10,10 @@
 namespace gatehouse::controller::access {
 namespace {
 
-constexpr std::array<std::string_view, 20> kCodes = {
+constexpr std::array<std::string_view, 21> kCodes = {
     "bad_format",       "unknown_credential", "badge_revoked",  "badge_suspended",
     "badge_not_active", "person_inactive",    "not_yet_valid",  "expired",
-    "lockdown",         "restricted_area",    "no_access",      "outside_schedule",
+    "lockdown",         "door_locked",        "restricted_area",    "no_access",      "outside_schedule",
     "escort_required",  "pin_locked_out",     "pin_required",   "wrong_pin",
     "anti_passback",    "two_person_pending", "granted",        "granted_passback_logged",
 };
@@ -203,6 +203,10 @@ Result<Decision> Engine::decide(const DecisionRequest& request) {
   if (snap_.lockdown_active_ &&
       (snap_.lockdown_group_ == kNoGroup || !snap_.in_group(person, snap_.lockdown_group_))) {
     return finish(d, Reason::kLockdown);
+  }
+  // 10. the door is locked by an operator (only its allowed group passes)
+  if (door.locked && (door.locked_group == kNoGroup || !snap_.in_group(person, door.locked_group))) {
+    return finish(d, Reason::kDoorLocked);
   }
   // 10. restricted_area: before the levels, so a wrongly built level cannot open it
   const AreaRec& area = snap_.areas_[door.to_area];

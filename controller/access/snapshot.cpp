@@ -431,6 +431,18 @@ bool Snapshot::remove_badge(std::int64_t badge_id) {
   return true;
 }
 
+Status Snapshot::set_door_locked(std::string_view door_id, bool locked,
+                                 const std::optional<std::string>& allowed_group) {
+  std::optional<DoorIndex> index = find_door(door_id);
+  if (!index) return make_error(ErrorKind::kNotFound, "no door '" + std::string(door_id) + "'");
+  DoorRec& door = doors_[*index];
+  door.locked = locked;
+  door.locked_group = locked && allowed_group
+                          ? lookup16(group_by_id_, *allowed_group).value_or(kNoGroup)
+                          : kNoGroup;
+  return Status();
+}
+
 void Snapshot::set_lockdown(const db::LockdownRow& row) {
   lockdown_row_ = row;
   lockdown_active_ = row.active;

@@ -110,6 +110,8 @@ struct DoorRec {
   std::uint16_t to_area = kNoArea;
   site::DoorMode mode = site::DoorMode::kCard;
   bool visitor_escort = false;
+  bool locked = false;                   // an operator locked the door (door mode "locked")
+  std::uint16_t locked_group = kNoGroup;  // who still passes; kNoGroup: nobody
   std::uint32_t grants_begin = 0;  // [grants_begin, grants_end) in Snapshot::grants, sorted by group
   std::uint32_t grants_end = 0;
 };
@@ -151,6 +153,10 @@ class Snapshot {
   bool remove_badge(std::int64_t badge_id);
   // An allowed group the site does not define lets nobody through.
   void set_lockdown(const db::LockdownRow& row);
+  // Door mode "locked": only `allowed_group` passes (nullopt or a group the site
+  // does not define: nobody). kNotFound for a door the snapshot does not have.
+  Status set_door_locked(std::string_view door_id, bool locked,
+                         const std::optional<std::string>& allowed_group);
 
   std::optional<DoorIndex> find_door(std::string_view door_id) const;
   std::optional<DoorIndex> find_door_by_reader(std::string_view reader_id) const;

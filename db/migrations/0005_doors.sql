@@ -3,6 +3,14 @@
 -- modes operators set (propagated to every controller by NOTIFY).
 -- Runs inside migrate()'s transaction: no BEGIN/COMMIT here.
 
+-- The decision engine's new reason: a door locked by an operator.
+ALTER TABLE access_events DROP CONSTRAINT access_events_reason_check;
+ALTER TABLE access_events ADD CONSTRAINT access_events_reason_check CHECK (reason IN (
+  'bad_format', 'unknown_credential', 'badge_revoked', 'badge_suspended', 'badge_not_active',
+  'person_inactive', 'not_yet_valid', 'expired', 'lockdown', 'door_locked', 'restricted_area',
+  'no_access', 'outside_schedule', 'escort_required', 'pin_locked_out', 'pin_required',
+  'wrong_pin', 'anti_passback', 'two_person_pending', 'granted', 'granted_passback_logged'));
+
 ALTER TABLE io_modules
   ADD COLUMN coil_base integer NOT NULL DEFAULT 0 CHECK (coil_base BETWEEN 0 AND 65535),
   ADD COLUMN input_base integer NOT NULL DEFAULT 0 CHECK (input_base BETWEEN 0 AND 65535),

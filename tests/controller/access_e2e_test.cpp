@@ -175,6 +175,24 @@ TEST(AccessEndToEnd, TwoControllersOneDatabase) {
   }
   EXPECT_NE(b.reason("r-office-in", "H10301:10:1003"), "lockdown");
 
+  // An operator locks the office door to everyone but IT, then back to normal.
+  auto [locked, locked_out] = run_gatehouse(
+      {"door", "mode", "office-door", "lock", "--allow", "it", "--operator", "desk", "--reason", "audit"}, env);
+  ASSERT_EQ(locked, 0) << locked_out;
+  EXPECT_NE(locked_out.find("only group 'it' passes (set by desk)"), std::string::npos) << locked_out;
+  EXPECT_GE(b.until_reason("r-office-in", "H10301:10:1003", "door_locked"), 0.0);
+  EXPECT_NE(b.reason("r-office-in", "H10301:10:1002"), "door_locked") << "IT still passes";
+  ASSERT_EQ(run_gatehouse({"door", "mode", "office-door", "normal", "--operator", "desk"}, env).first, 0);
+  auto unlocked_by = std::chrono::steady_clock::now() + 15s;
+  while (b.reason("r-office-in", "H10301:10:1003") == "door_locked" &&
+         std::chrono::steady_clock::now() < unlocked_by) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_NE(b.reason("r-office-in", "H10301:10:1003"), "door_locked");
+  auto [bad_door, bad_door_out] = run_gatehouse({"door", "mode", "back-door", "lock"}, env);
+  EXPECT_NE(bad_door, 0);
+  EXPECT_NE(bad_door_out.find("no door 'back-door'"), std::string::npos) << bad_door_out;
+
   // A visitor: never the IT room; the pass dies at check-out.
   auto [registered, reg_out] = run_gatehouse(
       {"visitor", "register", "--name", "Vera Visitor", "--host", "IT2", "--operator", "reception"}, env);

@@ -581,3 +581,40 @@ TEST(VisitorsGroup, APassOpensTheVisitorLevelOnlyAndNeverTheItRoom) {
 
 }  // namespace
 }  // namespace gatehouse::controller::access
+
+namespace gatehouse::controller::access {
+namespace {
+
+// Door mode "locked": only the allowed group passes; nobody when none is given;
+// unlocking restores the ordinary checks.
+TEST(DoorLocked, OnlyTheAllowedGroupPasses) {
+  db::AccessData data;
+  data.people = {testing::person(1, "Ida Tech", {"it", "staff"}),
+                 testing::person(2, "Sam Staff", {"staff"})};
+  data.badges = {testing::badge(11, 1, 30, 11), testing::badge(12, 2, 30, 12)};
+  Result<Snapshot> snap = Snapshot::build(testing::example_site(), data);
+  ASSERT_TRUE(snap.ok()) << snap.error().message;
+  Engine engine(std::move(snap).value());
+  const WallTime monday_ten = testing::london(2026, 11, 23, 10, 0);
+
+  ASSERT_TRUE(engine.snapshot().set_door_locked("main-entrance", true, std::string("it")).ok());
+  EXPECT_EQ(testing::decide_at(engine, "main-entrance", testing::h10301(30, 11), monday_ten).reason,
+            Reason::kGranted);
+  EXPECT_EQ(testing::decide_at(engine, "main-entrance", testing::h10301(30, 12), monday_ten).reason,
+            Reason::kDoorLocked);
+  // Other doors are not affected.
+  EXPECT_EQ(testing::decide_at(engine, "office-door", testing::h10301(30, 12), monday_ten).reason,
+            Reason::kGranted);
+
+  ASSERT_TRUE(engine.snapshot().set_door_locked("main-entrance", true, std::nullopt).ok());
+  EXPECT_EQ(testing::decide_at(engine, "main-entrance", testing::h10301(30, 11), monday_ten).reason,
+            Reason::kDoorLocked);
+  ASSERT_TRUE(engine.snapshot().set_door_locked("main-entrance", false, std::nullopt).ok());
+  EXPECT_EQ(testing::decide_at(engine, "main-entrance", testing::h10301(30, 12), monday_ten).reason,
+            Reason::kGranted);
+  EXPECT_EQ(engine.snapshot().set_door_locked("back-door", true, std::nullopt).error().kind,
+            ErrorKind::kNotFound);
+}
+
+}  // namespace
+}  // namespace gatehouse::controller::access
