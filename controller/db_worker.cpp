@@ -100,6 +100,7 @@ Status DbWorker::full_reload(db::Connection& conn) {
       {{"site", site->name}, {"doors", std::to_string(site->doors.size())},
        {"people", std::to_string(data->people.size())},
        {"badges", std::to_string(data->badges.size())}});
+  if (sink_.install_site) sink_.install_site(std::make_shared<const site::Site>(*site));
   sink_.install(std::make_shared<access::Snapshot>(std::move(snapshot).value()));
   // Every door's mode, normal ones included, so nothing set before a reload lingers.
   for (const auto& door : site->doors) {

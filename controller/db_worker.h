@@ -33,6 +33,8 @@ namespace gatehouse::controller {
 // Where the worker delivers what it loads. Called on the worker thread; the
 // implementations post to the reactor.
 struct AccessSink {
+  // The site as loaded (before its snapshot): doors and I/O are built from it.
+  std::function<void(std::shared_ptr<const site::Site>)> install_site;
   std::function<void(std::shared_ptr<access::Snapshot>)> install;
   std::function<void(AccessChange)> apply;
   std::function<void(int attempts, int lockout_minutes)> pin_policy;

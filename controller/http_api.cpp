@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "controller/access_service.h"
+#include "controller/door_service.h"
 #include "readers/wiegand.h"
 
 namespace gatehouse::controller {
@@ -166,6 +167,27 @@ HttpResponse handle_metrics(const StatusSnapshot& s, const AccessMetrics& a) {
   return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", out};
 }
 
+HttpResponse handle_doors(const DoorService* doors) {
+  json out = json::array();
+  if (doors != nullptr) {
+    for (const auto& s : doors->status()) {
+      json conditions = json::array();
+      for (auto c : s.conditions) conditions.push_back(std::string(doors::alarm_kind_name(c)));
+      json d = {{"door", s.door_id},
+                {"state", std::string(doors::state_name(s.state))},
+                {"mode", std::string(doors::mode_name(s.mode))},
+                {"online", s.online},
+                {"fail", std::string(site::to_string(s.fail))},
+                {"conditions", conditions}};
+      if (!s.allowed_group.empty()) d["allowed_group"] = s.allowed_group;
+      d["lock_unlocked"] = s.lock_confirmed_unlocked ? json(*s.lock_confirmed_unlocked) : json(nullptr);
+      d["contact_open"] = s.contact_open ? json(*s.contact_open) : json(nullptr);
+      out.push_back(d);
+    }
+  }
+  return HttpResponse{200, "application/json", json{{"doors", out}}.dump()};
+}
+
 HttpResponse handle_present(const HttpRequest& request, const std::string& reader_id,
                             ApiContext& context) {
   if (!context.simulated_readers) {
@@ -235,6 +257,9 @@ HttpResponse route_request(const HttpRequest& request, ApiContext& context) {
     counted_path = readers_prefix + "{reader}" + present_suffix;
     response = request.method == "POST" ? handle_present(request, reader, context)
                                         : error_response(405, "method not allowed");
+  } else if (path == "/api/v1/doors") {
+    response = request.method == "GET" ? handle_doors(context.doors)
+                                       : error_response(405, "method not allowed");
   } else if (path == "/" || path == "/healthz" || path == "/metrics") {
     if (request.method != "GET" && request.method != "HEAD") {
       response = error_response(405, "method not allowed");
@@ -253,6 +278,32 @@ HttpResponse route_request(const HttpRequest& request, ApiContext& context) {
       }
       if (context.events != nullptr) a.events = context.events->counters();
       response = handle_metrics(status.snapshot(), a);
+      if (context.doors != nullptr) {
+        std::map<std::string, int> by_state;
+        std::map<std::string, int> conditions;
+        int online = 0;
+        auto doors = context.doors->status();
+        for (const auto& s : doors) {
+          ++by_state[std::string(doors::state_name(s.state))];
+          for (auto c : s.conditions) ++conditions[std::string(doors::alarm_kind_name(c))];
+          if (s.online) ++online;
+        }
+        std::string& out = response.body;
+        out += "# HELP gatehouse_doors Doors by state.\n# TYPE gatehouse_doors gauge\n";
+        for (const auto& [state, n] : by_state) {
+          out += "gatehouse_doors{state=\"" + state + "\"} " + std::to_string(n) + "\n";
+        }
+        out += "# HELP gatehouse_door_conditions Alarm conditions present now, by kind.\n"
+               "# TYPE gatehouse_door_conditions gauge\n";
+        for (const auto& [kind, n] : conditions) {
+          out += "gatehouse_door_conditions{kind=\"" + kind + "\"} " + std::to_string(n) + "\n";
+        }
+        metric(out, "gatehouse_doors_online", "gauge", "Doors whose I/O modules all answer.",
+               std::to_string(online));
+        metric(out, "gatehouse_input_bounces_suppressed_total", "counter",
+               "Contact and button changes the debounce held back.",
+               std::to_string(context.doors->suppressed_bounces()));
+      }
     }
   } else {
     response = error_response(404, "no such resource: " + path);

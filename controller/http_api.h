@@ -3,6 +3,7 @@
 //   GET /         a small HTML status page for a person
 //   GET /healthz  JSON; 200 when the database is reachable and the schema current, else 503
 //   GET /metrics  Prometheus text exposition format 0.0.4
+//   GET /api/v1/doors  every door's state, mode, lock, contact, link and conditions
 //   POST /api/v1/readers/{reader}/present   a simulated badge read (only with
 //                 serve --simulated-readers): decided and recorded as a reader's
 //
@@ -19,6 +20,7 @@
 namespace gatehouse::controller {
 
 class AccessService;
+class DoorService;
 
 struct AccessMetrics {
   bool ready = false;
@@ -33,6 +35,7 @@ struct ApiContext {
   ControllerStatus& status;
   AccessService* access = nullptr;      // null: no decision path (tests of health alone)
   const EventWriter* events = nullptr;  // null: no event counters
+  DoorService* doors = nullptr;         // null until a site with doors is loaded
   bool simulated_readers = false;
   const Clock* clock = &SystemClock::instance();
 };
@@ -40,6 +43,7 @@ struct ApiContext {
 HttpResponse handle_index(const StatusSnapshot& s);
 HttpResponse handle_healthz(const StatusSnapshot& s);
 HttpResponse handle_metrics(const StatusSnapshot& s, const AccessMetrics& a = {});
+HttpResponse handle_doors(const DoorService* doors);
 HttpResponse handle_present(const HttpRequest& request, const std::string& reader_id,
                             ApiContext& context);
 

@@ -10,6 +10,8 @@
 #include "controller/access_service.h"
 #include "controller/database.h"
 #include "controller/db_worker.h"
+#include "controller/door_service.h"
+#include "controller/doors/modbus_bus.h"
 #include "controller/event_writer.h"
 #include "controller/http_api.h"
 #include "controller/http_server.h"
@@ -45,7 +47,7 @@ int run_serve(const ServeOptions& options) {
   AccessService access(&writer);
   int exit_code = 0;
 
-  ApiContext api{status, &access, &writer, options.simulated_readers};
+  ApiContext api{status, &access, &writer, nullptr, options.simulated_readers};
   HttpServer http(ioc, [&api](const HttpRequest& request) { return route_request(request, api); });
   if (Status listening = http.listen(options.listen); !listening.ok()) {
     log(LogLevel::kError, "controller", "cannot serve HTTP", {{"error", listening.error().message}});
@@ -64,7 +66,53 @@ int run_serve(const ServeOptions& options) {
     ioc.stop();
   };
 
+  // Doors and their I/O, built from the site (and rebuilt when its doors or
+  // modules change). Reactor thread only.
+  std::shared_ptr<const site::Site> door_site;
+  std::unique_ptr<DoorService> doors;
+  std::unique_ptr<doors::ModbusIo> io;
+  auto stop_doors = [&] {
+    if (io) io->stop();  // joins the bus threads: no callback after this
+    io.reset();
+    api.doors = nullptr;
+    doors.reset();
+  };
+  auto build_doors = [&](std::shared_ptr<const site::Site> site) {
+    if (door_site && door_site->doors == site->doors && door_site->io_modules == site->io_modules &&
+        door_site->schedules == site->schedules && door_site->timezone == site->timezone) {
+      return;  // nothing the doors depend on changed: keep their state
+    }
+    stop_doors();
+    door_site = site;
+    doors = std::make_unique<DoorService>(ioc, *site, &writer);
+    if (!site->io_modules.empty()) {
+      auto created = doors::ModbusIo::create(site->io_modules, doors->io_callbacks());
+      if (created.ok()) {
+        io = std::move(created).value();
+        doors->set_io(io.get());
+        io->start();
+      } else {
+        log(LogLevel::kError, "doors", "cannot start the door I/O; doors stay unknown",
+            {{"error", created.error().message}});
+      }
+    }
+    doors->start();
+    api.doors = doors.get();
+    log(LogLevel::kInfo, "doors", "doors started",
+        {{"doors", std::to_string(site->doors.size())},
+         {"io_modules", std::to_string(site->io_modules.size())}});
+  };
+  access.set_grant_handler([&doors](const access::Decision& d) {
+    if (doors) doors->grant(d.door_id.str());
+  });
+  access.set_observer([&doors](const AccessChange& change) {
+    if (doors) doors->apply(change);
+  });
+
   AccessSink sink;
+  sink.install_site = [&ioc, build_doors](std::shared_ptr<const site::Site> site) {
+    asio::post(ioc, [build_doors, site] { build_doors(site); });
+  };
   sink.install = [&ioc, &access](std::shared_ptr<access::Snapshot> snapshot) {
     asio::post(ioc, [&access, snapshot] { access.install(std::move(*snapshot)); });
   };
@@ -96,6 +144,7 @@ int run_serve(const ServeOptions& options) {
   ioc.run();
 
   worker.stop();
+  stop_doors();
   writer.stop();
   location->release();
   log(LogLevel::kInfo, "controller", "stopped", {{"exit_code", std::to_string(exit_code)}});

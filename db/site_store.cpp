@@ -48,7 +48,10 @@ const std::vector<TableSpec>& table_specs() {
         {"unit", "smallint"},
         {"poll_ms", "integer"},
         {"timeout_ms", "integer"},
-        {"retries", "integer"}}},
+        {"retries", "integer"},
+        {"coil_base", "integer"},
+        {"input_base", "integer"},
+        {"input_count", "integer"}}},
       {"readers",
        {kId},
        {kName,
@@ -111,7 +114,8 @@ std::map<std::string_view, std::vector<SyncRow>> rows_for(const Site& s) {
   }
   for (const auto& x : s.io_modules) {
     t["io_modules"].push_back({x.id, x.name, x.modbus, num(x.unit), num(x.poll_ms),
-                               num(x.timeout_ms), num(x.retries)});
+                               num(x.timeout_ms), num(x.retries), num(x.coil_base),
+                               num(x.input_base), num(x.input_count)});
   }
   for (const auto& x : s.readers) {
     t["readers"].push_back(
@@ -265,7 +269,8 @@ Status load_areas_and_groups(Connection& c, Site& s) {
 }
 
 Status load_devices(Connection& c, Site& s) {
-  Result<Rows> r = c.exec(R"sql(SELECT id, name, modbus, unit, poll_ms, timeout_ms, retries
+  Result<Rows> r = c.exec(R"sql(SELECT id, name, modbus, unit, poll_ms, timeout_ms, retries,
+                                       coil_base, input_base, input_count
                                 FROM io_modules ORDER BY id COLLATE "C")sql");
   if (!r.ok()) return r.error();
   for (int i = 0; i < r->size(); ++i) {
@@ -277,6 +282,9 @@ Status load_devices(Connection& c, Site& s) {
     x.poll_ms = as_int(*r, i, 4);
     x.timeout_ms = as_int(*r, i, 5);
     x.retries = as_int(*r, i, 6);
+    x.coil_base = as_int(*r, i, 7);
+    x.input_base = as_int(*r, i, 8);
+    x.input_count = as_int(*r, i, 9);
     s.io_modules.push_back(std::move(x));
   }
   r = c.exec(R"sql(SELECT id, name, osdp, address, secure_channel, keypad

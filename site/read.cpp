@@ -24,8 +24,9 @@ constexpr std::array<std::string_view, 5> kAreaKeys = {"id", "name", "restricted
 constexpr std::array<std::string_view, 2> kGroupKeys = {"id", "name"};
 constexpr std::array<std::string_view, 5> kAccessLevelKeys = {"id", "name", "groups", "doors",
                                                               "schedule"};
-constexpr std::array<std::string_view, 7> kIoModuleKeys = {
-    "id", "name", "modbus", "unit", "poll_ms", "timeout_ms", "retries"};
+constexpr std::array<std::string_view, 10> kIoModuleKeys = {
+    "id",         "name",    "modbus",    "unit",       "poll_ms",
+    "timeout_ms", "retries", "coil_base", "input_base", "input_count"};
 constexpr std::array<std::string_view, 6> kReaderKeys = {"id",      "name",           "osdp",
                                                          "address", "secure_channel", "keypad"};
 constexpr std::array<std::string_view, 4> kCameraKeys = {"id", "name", "url", "retention_days"};
@@ -221,6 +222,10 @@ void read_io_module(FieldReader& f, IoModule& m) {
   if (auto v = f.integer("poll_ms", false, 10, 10000)) m.poll_ms = *v;
   if (auto v = f.integer("timeout_ms", false, 10, 10000)) m.timeout_ms = *v;
   if (auto v = f.integer("retries", false, 0, 10)) m.retries = *v;
+  if (auto v = f.integer("coil_base", false, 0, 65535)) m.coil_base = *v;
+  if (auto v = f.integer("input_base", false, 0, 65535)) m.input_base = *v;
+  // 2000: the most discrete inputs one Modbus read (FC 02) may ask for.
+  if (auto v = f.integer("input_count", false, 1, 2000)) m.input_count = *v;
 }
 
 void read_reader(FieldReader& f, Reader& r) {

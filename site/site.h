@@ -71,6 +71,12 @@ struct IoModule {
   int poll_ms = 100;
   int timeout_ms = 200;
   int retries = 2;
+  // The module's register map (docs/modbus.md): coil N of a door's lock is
+  // Modbus coil coil_base + N; the inputs read are input_base ..
+  // input_base + input_count - 1 (discrete inputs, FC 02).
+  int coil_base = 0;    // 0..65535
+  int input_base = 0;   // 0..65535
+  int input_count = 8;  // 1..2000
   bool operator==(const IoModule&) const = default;
 };
 

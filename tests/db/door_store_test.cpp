@@ -122,3 +122,27 @@ TEST(DoorModes, SetClearAndEveryControllerHears) {
 
 }  // namespace
 }  // namespace gatehouse
+
+#include "db/site_store.h"
+#include "tests/db/example_site.h"
+
+namespace gatehouse {
+namespace {
+
+// A module model's register map is stored and loaded like the rest of the site.
+TEST(RegisterMap, StoredAndLoadedWithTheSite) {
+  auto db = access_database();
+  site::Site s = test_support::example_site();
+  s.io_modules[0].coil_base = 16;
+  s.io_modules[0].input_base = 10001;
+  s.io_modules[0].input_count = 24;
+  auto applied = db::apply_site(db.conn, s, "desk", std::string(64, 'c'));
+  ASSERT_TRUE(applied.ok()) << applied.error().message;
+  EXPECT_EQ(applied->updated, 1);
+  auto loaded = db::load_site(db.conn);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(*loaded, db::canonical_site(s));
+}
+
+}  // namespace
+}  // namespace gatehouse

@@ -273,6 +273,42 @@ TEST(SiteText, AccessSettingsHaveDefaults) {
   EXPECT_FALSE(outcome.site->doors.at(0).visitor_escort);
 }
 
+TEST(SiteText, IoModuleRegisterMapHasDefaultsAndRanges) {
+  const std::string module = "[[io_module]]\nid = \"io\"\nmodbus = \"tcp://127.0.0.1:502\"\n";
+  ParseOutcome plain = parse(std::string(kSiteHeader) + module);
+  ASSERT_TRUE(plain.site.has_value()) << describe(plain.problems);
+  const IoModule& io = plain.site->io_modules.at(0);
+  EXPECT_EQ(io.coil_base, 0);
+  EXPECT_EQ(io.input_base, 0);
+  EXPECT_EQ(io.input_count, 8);
+
+  ParseOutcome set = parse(std::string(kSiteHeader) + module +
+                           "coil_base = 100\ninput_base = 65535\ninput_count = 2000\n");
+  ASSERT_TRUE(set.site.has_value()) << describe(set.problems);
+  EXPECT_EQ(set.site->io_modules.at(0).coil_base, 100);
+  EXPECT_EQ(set.site->io_modules.at(0).input_base, 65535);
+  EXPECT_EQ(set.site->io_modules.at(0).input_count, 2000);
+
+  struct Case {
+    const char* line;
+    const char* key;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"coil_base = -1", "io_module.io.coil_base", "must be from 0 to 65535, got -1"},
+      {"input_base = 65536", "io_module.io.input_base", "must be from 0 to 65535, got 65536"},
+      {"input_count = 0", "io_module.io.input_count", "must be from 1 to 2000, got 0"},
+      {"input_count = 2001", "io_module.io.input_count", "must be from 1 to 2000, got 2001"},
+  };
+  for (const Case& c : cases) {
+    ParseOutcome outcome = parse(std::string(kSiteHeader) + module + c.line + "\n");
+    ASSERT_EQ(outcome.problems.size(), 1u) << c.line << describe(outcome.problems);
+    EXPECT_EQ(outcome.problems[0].line, 7) << c.line;
+    EXPECT_EQ(outcome.problems[0].key, c.key) << c.line;
+    EXPECT_THAT(outcome.problems[0].message, HasSubstr(c.message)) << c.line;
+  }
+}
+
 TEST(SiteText, AccessSettingsAreReadAndRangeChecked) {
   ParseOutcome ok = parse(
       "[site]\nname = \"x\"\ntimezone = \"UTC\"\nsuspend_unused_badges_after_days = 3650\n"
