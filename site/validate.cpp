@@ -260,8 +260,16 @@ class Validator {
                        input_use) {
     if (!point) return;
     const EntityWhere& w = where_.doors[door];
-    if (resolve(io_modules_, kIoModuleKind, point->io, w, name + ".io") == nullptr ||
-        !w.valid(name + ".input")) {
+    const std::size_t* module = resolve(io_modules_, kIoModuleKind, point->io, w, name + ".io");
+    if (module == nullptr || !w.valid(name + ".input")) return;
+    const IoModule& m = site_.io_modules[*module];
+    if (point->input >= m.input_count) {
+      // The bus reads only input_count inputs: this point would never be seen.
+      add_problem(out_, w.field(name + ".input"), w.path + "." + name + ".input",
+                  "io module '" + point->io + "' reads " + std::to_string(m.input_count) +
+                      " inputs (input_count), so input " + std::to_string(point->input) +
+                      " does not exist; raise input_count or use inputs 0.." +
+                      std::to_string(m.input_count - 1));
       return;
     }
     auto [it, fresh] =

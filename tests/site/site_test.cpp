@@ -178,6 +178,9 @@ const InvalidCase kInvalidCases[] = {
     {"escort_restricted", 81, "door.it-storage-door.visitor_escort",
      "door 'it-storage-door' leads into restricted area 'it-storage', which visitors never enter, "
      "escorted or not; remove visitor_escort"},
+    {"input_beyond_count", 80, "door.it-storage-door.exit_button.input",
+     "io module 'io-ground' reads 8 inputs (input_count), so input 8 does not exist; raise "
+     "input_count or use inputs 0..7"},
     {"visitors_restricted", 23, "area.it-storage.restricted_to",
      "group 'visitors' cannot be allowed into a restricted area: visitors never enter one"},
 };
