@@ -33,10 +33,14 @@ void AccessService::apply(const AccessChange& change) {
       snap.remove_badge(change.id);
       break;
     case AccessChange::Kind::kLockdown:
+      if (snap.lockdown().active != change.lockdown.active ||
+          snap.lockdown().allowed_group != change.lockdown.allowed_group) {
+        log(LogLevel::kWarn, "access",
+            change.lockdown.active ? "LOCKDOWN in force" : "lockdown lifted",
+            {{"operator", change.lockdown.operator_name},
+             {"allowed_group", change.lockdown.allowed_group}});
+      }
       snap.set_lockdown(change.lockdown);
-      log(LogLevel::kWarn, "access", change.lockdown.active ? "LOCKDOWN in force" : "lockdown lifted",
-          {{"operator", change.lockdown.operator_name},
-           {"allowed_group", change.lockdown.allowed_group}});
       break;
     case AccessChange::Kind::kForgive:
       engine_->forgive(change.id);

@@ -102,6 +102,11 @@ Status DbWorker::full_reload(db::Connection& conn) {
        {"badges", std::to_string(data->badges.size())}});
   if (sink_.install_site) sink_.install_site(std::make_shared<const site::Site>(*site));
   sink_.install(std::make_shared<access::Snapshot>(std::move(snapshot).value()));
+  // The lockdown as loaded: the doors act on it (the snapshot already has it).
+  AccessChange lockdown;
+  lockdown.kind = AccessChange::Kind::kLockdown;
+  lockdown.lockdown = data->lockdown;
+  sink_.apply(std::move(lockdown));
   // Every door's mode, normal ones included, so nothing set before a reload lingers.
   for (const auto& door : site->doors) {
     AccessChange change;

@@ -10,7 +10,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr std::chrono::seconds kScheduleCheck{15};
 
 std::string_view alarm_db_kind(doors::AlarmKind kind) { return doors::alarm_kind_name(kind); }
 
@@ -170,6 +169,9 @@ void DoorService::apply(const AccessChange& change) {
   const MonoTime now = clock_.mono();
   if (change.kind == AccessChange::Kind::kLockdown) {
     for (auto& door : doors_) {
+      // A reload repeats the lockdown as it stands: act only on a change.
+      bool in_lockdown = door->machine.mode() == doors::OperatingMode::kLockdown;
+      if (in_lockdown == change.lockdown.active) continue;
       act(*door, door->machine.set_lockdown(change.lockdown.active, change.lockdown.operator_name, now));
     }
     return;
@@ -204,7 +206,10 @@ void DoorService::check_schedules() {
       act(*door, door->machine.set_schedule_open(door->unlocked_during->open_at(local), clock_.mono()));
     }
   }
-  schedule_timer_.expires_after(kScheduleCheck);
+  // Schedules have minute resolution: look again just after the next minute
+  // starts, so a scheduled unlock begins and ends within ~0.1 s of its minute.
+  const std::int64_t into_minute_us = clock_.wall().us % 60'000'000;
+  schedule_timer_.expires_after(std::chrono::microseconds(60'000'000 - into_minute_us + 100'000));
   std::weak_ptr<bool> alive = alive_;
   schedule_timer_.async_wait([this, alive](const boost::system::error_code& ec) {
     auto a = alive.lock();

@@ -233,5 +233,28 @@ TEST_F(DoorsEndToEnd, OperatorModesDriveTheLock) {
   })) << serve_->output();
 }
 
+// A lockdown reaches the doors when it starts, and also when it was already in
+// force before the controller started.
+TEST_F(DoorsEndToEnd, LockdownReachesTheDoorsAndSurvivesARestart) {
+  ASSERT_TRUE(eventually([&] { return door_state_is("locked"); })) << door().dump();
+  ASSERT_EQ(run_gatehouse({"lockdown", "start", "--operator", "desk"}, env_).first, 0);
+  ASSERT_TRUE(eventually([&] { return door()["mode"] == "lockdown"; })) << door().dump();
+
+  serve_->signal(SIGTERM);
+  ASSERT_EQ(serve_->wait_exit(30s), std::optional<int>(0));
+  serve_ = std::make_unique<ChildProcess>(
+      std::vector<std::string>{std::string(GATEHOUSE_BIN_DIR) + "/gatehouse", "serve", "--listen",
+                               "127.0.0.1:0", "--simulated-readers", "--var", (dir_ / "var").string()},
+      env_);
+  ASSERT_TRUE(serve_->wait_for_output("msg=listening", 60s)) << serve_->output();
+  port_ = testing::listening_port(serve_->output());
+  ASSERT_TRUE(eventually([&] { return door()["mode"] == "lockdown"; })) << door().dump();
+  auto denied = http_post("127.0.0.1", port_, "/api/v1/readers/r-lab/present", R"({"card":"H10301:5:500"})");
+  EXPECT_EQ(json::parse(denied.body)["reason"], "lockdown");
+
+  ASSERT_EQ(run_gatehouse({"lockdown", "lift", "--operator", "desk"}, env_).first, 0);
+  ASSERT_TRUE(eventually([&] { return door()["mode"] == "normal"; })) << door().dump();
+}
+
 }  // namespace
 }  // namespace gatehouse
