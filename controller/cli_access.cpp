@@ -47,13 +47,6 @@ std::vector<std::string> with_common(std::vector<std::string> extra) {
   return extra;
 }
 
-// The site's time zone, for reading and printing local times; UTC before a site exists.
-std::string site_zone(db::Connection& conn) {
-  auto r = conn.exec("SELECT timezone FROM site");
-  if (r.ok() && r->size() == 1) return std::string(r->text(0, 0));
-  return "UTC";
-}
-
 struct CardArg {
   std::string credential;
   std::string format;
@@ -140,11 +133,6 @@ void print_badge_line(const db::BadgeInfo& b, std::ostream& out) {
   out << "badge " << b.id << "  " << db::to_string(b.state) << "  " << card_label(b) << "  "
       << b.person_external_id << " " << b.person_name << (b.visitor_pass ? "  [visitor pass]" : "")
       << "\n";
-}
-
-int fail(std::ostream& err, const Error& e) {
-  err << e.message << "\n";
-  return e.kind == ErrorKind::kInvalidInput ? 2 : 1;
 }
 
 // ---------------------------------------------------------------- people

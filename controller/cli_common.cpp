@@ -83,6 +83,17 @@ bool open_database(const Parsed& p, DbSession& session, std::ostream& err) {
   return true;
 }
 
+std::string site_zone(db::Connection& conn) {
+  auto r = conn.exec("SELECT timezone FROM site");
+  if (r.ok() && r->size() == 1) return std::string(r->text(0, 0));
+  return "UTC";
+}
+
+int fail(std::ostream& err, const Error& e) {
+  err << e.message << "\n";
+  return e.kind == ErrorKind::kInvalidInput ? 2 : 1;
+}
+
 Result<WallTime> parse_time_arg(const std::string& text, const std::string& site_zone) {
   using namespace std::chrono;
   auto to_wall = [](sys_time<microseconds> t) { return WallTime{t.time_since_epoch().count()}; };

@@ -41,6 +41,12 @@ struct DbSession {
 // Prints the reason to err and returns false on failure.
 bool open_database(const Parsed& p, DbSession& session, std::ostream& err);
 
+// The site's time zone, for reading and printing local times; UTC before a site exists.
+std::string site_zone(db::Connection& conn);
+
+// Prints the error's message; the exit code: 2 for bad input, 1 otherwise.
+int fail(std::ostream& err, const Error& e);
+
 // Parses an RFC 3339 time ("2026-03-03T09:15:00Z", "...+01:00") or a local
 // time in the site's zone ("2026-03-03T09:15", "2026-03-03 09:15", "2026-03-03").
 Result<WallTime> parse_time_arg(const std::string& text, const std::string& site_zone);

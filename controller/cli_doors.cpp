@@ -17,17 +17,6 @@ Doors and alarms (every change records --operator, default: your login):
 
 namespace {
 
-std::string site_zone(db::Connection& conn) {
-  auto r = conn.exec("SELECT timezone FROM site");
-  if (r.ok() && r->size() == 1) return std::string(r->text(0, 0));
-  return "UTC";
-}
-
-int fail(std::ostream& err, const Error& e) {
-  err << e.message << "\n";
-  return e.kind == ErrorKind::kInvalidInput ? 2 : 1;
-}
-
 std::optional<int> parse_positive(const std::string& text, int max) {
   if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) {
     return std::nullopt;

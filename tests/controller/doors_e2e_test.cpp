@@ -102,6 +102,10 @@ class DoorsEndToEnd : public ::testing::Test {
     ASSERT_EQ(applied, 0) << out;
     ASSERT_EQ(run_gatehouse({"people", "import", (dir_ / "hr.csv").string()}, env_).first, 0);
     ASSERT_EQ(run_gatehouse({"badge", "issue", "S1", "--card", "H10301:5:500", "--activate"}, env_).first, 0);
+    start_controller();
+  }
+  // Starts (or starts again) the controller on this test's database and var dir.
+  void start_controller() {
     serve_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{std::string(GATEHOUSE_BIN_DIR) + "/gatehouse", "serve", "--listen",
                                  "127.0.0.1:0", "--simulated-readers", "--var", (dir_ / "var").string()},
@@ -242,12 +246,7 @@ TEST_F(DoorsEndToEnd, LockdownReachesTheDoorsAndSurvivesARestart) {
 
   serve_->signal(SIGTERM);
   ASSERT_EQ(serve_->wait_exit(30s), std::optional<int>(0));
-  serve_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{std::string(GATEHOUSE_BIN_DIR) + "/gatehouse", "serve", "--listen",
-                               "127.0.0.1:0", "--simulated-readers", "--var", (dir_ / "var").string()},
-      env_);
-  ASSERT_TRUE(serve_->wait_for_output("msg=listening", 60s)) << serve_->output();
-  port_ = testing::listening_port(serve_->output());
+  start_controller();
   ASSERT_TRUE(eventually([&] { return door()["mode"] == "lockdown"; })) << door().dump();
   auto denied = http_post("127.0.0.1", port_, "/api/v1/readers/r-lab/present", R"({"card":"H10301:5:500"})");
   EXPECT_EQ(json::parse(denied.body)["reason"], "lockdown");
