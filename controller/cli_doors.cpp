@@ -2,6 +2,7 @@
 
 #include "controller/cli_common.h"
 #include "db/door_store.h"
+#include "db/reader_key_store.h"
 
 namespace gatehouse::controller {
 
@@ -13,6 +14,8 @@ Doors and alarms (every change records --operator, default: your login):
   door events DOOR [--limit N]          the door's recent events
   alarm list [--all]                    open alarms (--all: acknowledged too)
   alarm ack ALARM --note TEXT           acknowledge an alarm
+  reader install-mode READER on [--minutes N]   allow the default install key (default 15 min)
+  reader install-mode READER off
 )";
 
 namespace {
@@ -143,6 +146,40 @@ int alarm_command(const std::vector<std::string>& args, std::ostream& out, std::
   return 2;
 }
 
+int reader_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  const std::string sub = args.size() > 2 ? args[2] : "";
+  Parsed p = parse_args(args, 3, {"operator", "var", "minutes"});
+  if (!p.error.empty()) {
+    err << p.error << "\n";
+    return 2;
+  }
+  if (sub == "install-mode" && p.positional.size() == 2 &&
+      (p.positional[1] == "on" || p.positional[1] == "off")) {
+    DbSession db;
+    if (!open_database(p, db, err)) return 1;
+    const std::string& reader = p.positional[0];
+    if (p.positional[1] == "off") {
+      if (Status s = db::disable_install_mode(*db.conn, reader); !s.ok()) return fail(err, s.error());
+      out << reader << ": install mode off\n";
+      return 0;
+    }
+    auto minutes = parse_positive(option(p, "minutes").value_or("15"), 24 * 60);
+    if (!minutes) {
+      err << "--minutes is 1 to 1440\n";
+      return 2;
+    }
+    const WallTime until{SystemClock::instance().wall().us + std::int64_t{*minutes} * 60'000'000};
+    if (Status s = db::enable_install_mode(*db.conn, reader, operator_name(p), until); !s.ok()) {
+      return fail(err, s.error());
+    }
+    out << reader << ": install mode on until " << format_local(until, site_zone(*db.conn))
+        << " (the reader may use the default key once, to receive its own)\n";
+    return 0;
+  }
+  err << "usage:" << kDoorUsage;
+  return 2;
+}
+
 }  // namespace
 
 std::optional<int> run_door_command(const std::vector<std::string>& args, std::ostream& out,
@@ -150,6 +187,7 @@ std::optional<int> run_door_command(const std::vector<std::string>& args, std::o
   if (args.size() < 2) return std::nullopt;
   if (args[1] == "door") return door_command(args, out, err);
   if (args[1] == "alarm") return alarm_command(args, out, err);
+  if (args[1] == "reader") return reader_command(args, out, err);
   return std::nullopt;
 }
 

@@ -33,8 +33,10 @@ Status insert_door_events(Connection& conn, const std::vector<DoorEventRow>& eve
 Result<std::vector<DoorEventRow>> query_door_events(Connection& conn, std::string_view door_id,
                                                     int limit);
 
-inline constexpr const char* kAlarmKinds[] = {"forced_open", "held_open", "lock_fault",
-                                              "module_offline", "reader_tamper"};
+inline constexpr const char* kAlarmKinds[] = {"forced_open",   "held_open",
+                                              "lock_fault",    "module_offline",
+                                              "reader_tamper", "reader_offline",
+                                              "secure_channel_downgrade"};
 
 struct AlarmRow {
   std::int64_t id = 0;

@@ -44,7 +44,7 @@ CREATE INDEX door_events_time ON door_events (occurred_at);
 CREATE TABLE alarms (
   id bigserial PRIMARY KEY,
   door_id text NOT NULL CHECK (door_id <> ''),
-  kind text NOT NULL CHECK (kind IN ('forced_open', 'held_open', 'lock_fault', 'module_offline', 'reader_tamper')),
+  kind text NOT NULL CHECK (kind IN ('forced_open', 'held_open', 'lock_fault', 'module_offline', 'reader_tamper', 'reader_offline', 'secure_channel_downgrade')),
   raised_at timestamptz NOT NULL,
   occurrences integer NOT NULL DEFAULT 1 CHECK (occurrences >= 1),
   last_raised_at timestamptz NOT NULL,
@@ -57,7 +57,7 @@ CREATE TABLE alarms (
 COMMENT ON TABLE alarms IS 'Alarms: raised by a door''s condition, open until an operator acknowledges them. While one is open, the same condition again adds an occurrence instead of a new row.';
 COMMENT ON COLUMN alarms.id IS 'Alarm number.';
 COMMENT ON COLUMN alarms.door_id IS 'The door.';
-COMMENT ON COLUMN alarms.kind IS 'forced_open, held_open, lock_fault, module_offline or reader_tamper.';
+COMMENT ON COLUMN alarms.kind IS 'forced_open, held_open, lock_fault, module_offline, reader_tamper, reader_offline or secure_channel_downgrade (a reader configured secure answering without security).';
 COMMENT ON COLUMN alarms.raised_at IS 'When the condition first arose (UTC).';
 COMMENT ON COLUMN alarms.occurrences IS 'How often the condition arose while the alarm was open.';
 COMMENT ON COLUMN alarms.last_raised_at IS 'When it last arose (UTC).';
