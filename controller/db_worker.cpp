@@ -7,6 +7,7 @@
 #include "db/access_data.h"
 #include "db/badge_store.h"
 #include "db/door_store.h"
+#include "db/reader_key_store.h"
 #include "db/migrate.h"
 #include "db/notify.h"
 #include "db/pg.h"
@@ -101,6 +102,9 @@ Status DbWorker::full_reload(db::Connection& conn) {
        {"people", std::to_string(data->people.size())},
        {"badges", std::to_string(data->badges.size())}});
   if (sink_.install_site) sink_.install_site(std::make_shared<const site::Site>(*site));
+  reader_ids_.clear();
+  for (const auto& r : site->readers) reader_ids_.push_back(r.id);
+  if (Status s = send_reader_security(conn); !s.ok()) return s;
   sink_.install(std::make_shared<access::Snapshot>(std::move(snapshot).value()));
   // The lockdown as loaded: the doors act on it (the snapshot already has it).
   AccessChange lockdown;
@@ -139,6 +143,8 @@ Status DbWorker::handle(db::Connection& conn, const std::string& payload) {
     change.id = *badge;
     change.kind = row->has_value() ? AccessChange::Kind::kBadge : AccessChange::Kind::kBadgeGone;
     change.badge = *row;
+  } else if (payload.rfind("reader:", 0) == 0) {
+    return send_reader_security(conn);
   } else if (payload.rfind("door:", 0) == 0) {
     change.kind = AccessChange::Kind::kDoorMode;
     change.door_id = payload.substr(5);
@@ -153,6 +159,24 @@ Status DbWorker::handle(db::Connection& conn, const std::string& payload) {
     return {};
   }
   sink_.apply(std::move(change));
+  return {};
+}
+
+Status DbWorker::send_reader_security(db::Connection& conn) {
+  if (!sink_.reader_security) return {};
+  std::map<std::string, SealedReaderSecurity> all;
+  const WallTime now = SystemClock::instance().wall();
+  for (const auto& id : reader_ids_) {
+    SealedReaderSecurity sec;
+    auto key = db::load_reader_key(conn, id);
+    if (!key.ok()) return key.error();
+    sec.key = *key;
+    auto mode = db::load_install_mode(conn, id);
+    if (!mode.ok()) return mode.error();
+    sec.install_mode = mode->has_value() && (*mode)->expires_at > now;
+    all[id] = std::move(sec);
+  }
+  sink_.reader_security(std::move(all));
   return {};
 }
 

@@ -23,6 +23,7 @@
 #include "controller/access/snapshot.h"
 #include "controller/access_service.h"
 #include "controller/status.h"
+#include "db/reader_key_store.h"
 
 namespace gatehouse::db {
 class Connection;
@@ -30,12 +31,20 @@ class Connection;
 
 namespace gatehouse::controller {
 
+struct SealedReaderSecurity {
+  std::optional<db::SealedKey> key;
+  bool install_mode = false;  // enabled and not expired
+};
+
 // Where the worker delivers what it loads. Called on the worker thread; the
 // implementations post to the reactor.
 struct AccessSink {
   // The site as loaded (before its snapshot): doors and I/O are built from it.
   std::function<void(std::shared_ptr<const site::Site>)> install_site;
   std::function<void(std::shared_ptr<access::Snapshot>)> install;
+  // Every reader's sealed key and install mode (at each full reload, and when
+  // one changes). Opened with the key vault by the receiver.
+  std::function<void(std::map<std::string, SealedReaderSecurity>)> reader_security;
   std::function<void(AccessChange)> apply;
   std::function<void(int attempts, int lockout_minutes)> pin_policy;
 };
@@ -59,6 +68,8 @@ class DbWorker {
   Status full_reload(db::Connection& conn);
   Status handle(db::Connection& conn, const std::string& payload);
   Status sweep_unused(db::Connection& conn);
+  Status send_reader_security(db::Connection& conn);
+  std::vector<std::string> reader_ids_;
 
   const std::string conninfo_;
   ControllerStatus& status_;

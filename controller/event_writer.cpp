@@ -44,6 +44,32 @@ std::string to_journal_line(const DoorRecord& r) {
   return j.dump();
 }
 
+std::string hex(const std::vector<std::uint8_t>& bytes) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (std::uint8_t b : bytes) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
+std::vector<std::uint8_t> unhex(const std::string& text) {
+  std::vector<std::uint8_t> out;
+  auto v = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+  for (std::size_t i = 0; i + 1 < text.size(); i += 2) {
+    out.push_back(static_cast<std::uint8_t>(v(text[i]) * 16 + v(text[i + 1])));
+  }
+  return out;
+}
+
+// Sealed keys only: the journal never holds a key in the clear.
+std::string to_journal_line(const db::SealedKey& k) {
+  return json{{"type", "reader_key"}, {"reader", k.reader_id}, {"ciphertext", hex(k.ciphertext)},
+              {"nonce", hex(k.nonce)}, {"set_by", k.set_by}}
+      .dump();
+}
+
 struct StoredRecord {
   db::AccessEventRow row;
   std::optional<bool> pin_ok;
@@ -135,6 +161,14 @@ void EventWriter::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void EventWriter::submit(db::SealedKey key) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(key));
+  }
+  cv_.notify_one();
+}
+
 void EventWriter::submit(DoorRecord record) {
   {
     std::lock_guard lock(mutex_);
@@ -165,7 +199,7 @@ EventWriterCounters EventWriter::counters() const {
 }
 
 void EventWriter::journal_queued() {
-  std::deque<std::variant<access::Decision, DoorRecord>> batch;
+  std::deque<std::variant<access::Decision, DoorRecord, db::SealedKey>> batch;
   {
     std::lock_guard lock(mutex_);
     batch.swap(queue_);
@@ -209,11 +243,21 @@ Status EventWriter::store_pending() {
   std::vector<db::AccessEventRow> rows;
   std::vector<StoredRecord> records;
   std::vector<StoredDoorRecord> door_records;
+  std::vector<db::SealedKey> keys;
   std::uint64_t last_seq = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const JournalRecord& rec = journal_.pending()[i];
     last_seq = rec.seq;
     json j = json::parse(rec.text, nullptr, /*allow_exceptions=*/false);
+    if (j.is_object() && j.value("type", "") == "reader_key") {
+      db::SealedKey k;
+      k.reader_id = j.value("reader", "");
+      k.ciphertext = unhex(j.value("ciphertext", ""));
+      k.nonce = unhex(j.value("nonce", ""));
+      k.set_by = j.value("set_by", "controller");
+      keys.push_back(std::move(k));
+      continue;
+    }
     if (j.is_object() && j.value("type", "") == "door") {
       auto door = door_from_journal(j, rec, journal_.id());
       if (door.ok()) {
@@ -269,6 +313,11 @@ Status EventWriter::store_pending() {
         return s;
       }
     }
+  }
+  for (const auto& k : keys) {
+    Status stored = db::store_reader_key(*conn_, k);
+    if (!stored.ok() && stored.error().kind != ErrorKind::kNotFound) return stored;
+    if (Status s = db::disable_install_mode(*conn_, k.reader_id); !s.ok()) return s;
   }
   if (!used.empty()) {
     std::sort(used.begin(), used.end());

@@ -22,6 +22,7 @@
 #include "controller/event_journal.h"
 #include "controller/status.h"
 #include "db/pg.h"
+#include "db/reader_key_store.h"
 
 namespace gatehouse::controller {
 
@@ -57,6 +58,9 @@ class EventWriter {
   void stop();
   void submit(const access::Decision& decision);
   void submit(DoorRecord record);
+  // A reader's new Secure Channel key, sealed (never the key itself): stored,
+  // and the reader's install mode ended, in one transaction.
+  void submit(db::SealedKey key);
   // PIN policy of the loaded site, used when PIN results are stored.
   void set_pin_policy(int attempts, int lockout_minutes);
   EventWriterCounters counters() const;
@@ -73,7 +77,7 @@ class EventWriter {
   std::thread thread_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
-  std::deque<std::variant<access::Decision, DoorRecord>> queue_;
+  std::deque<std::variant<access::Decision, DoorRecord, db::SealedKey>> queue_;
   bool stopping_ = false;
   int pin_attempts_ = 5;
   int pin_lockout_minutes_ = 15;

@@ -6,6 +6,7 @@
 
 #include "controller/access_service.h"
 #include "controller/door_service.h"
+#include "controller/reader_service.h"
 #include "readers/wiegand.h"
 
 namespace gatehouse::controller {
@@ -257,6 +258,17 @@ HttpResponse route_request(const HttpRequest& request, ApiContext& context) {
     counted_path = readers_prefix + "{reader}" + present_suffix;
     response = request.method == "POST" ? handle_present(request, reader, context)
                                         : error_response(405, "method not allowed");
+  } else if (path == "/api/v1/readers") {
+    json out = json::array();
+    if (context.readers != nullptr) {
+      for (const auto& r : context.readers->status()) {
+        out.push_back({{"reader", r.reader_id}, {"door", r.door_id}, {"line_connected", r.line_connected},
+                       {"online", r.online}, {"secure", r.secure}, {"state", r.state}});
+      }
+    }
+    response = request.method == "GET"
+                   ? HttpResponse{200, "application/json", json{{"readers", out}}.dump()}
+                   : error_response(405, "method not allowed");
   } else if (path == "/api/v1/doors") {
     response = request.method == "GET" ? handle_doors(context.doors)
                                        : error_response(405, "method not allowed");
@@ -278,6 +290,18 @@ HttpResponse route_request(const HttpRequest& request, ApiContext& context) {
       }
       if (context.events != nullptr) a.events = context.events->counters();
       response = handle_metrics(status.snapshot(), a);
+      if (context.readers != nullptr) {
+        std::string& out = response.body;
+        int online = 0;
+        for (const auto& r : context.readers->status()) online += r.online ? 1 : 0;
+        metric(out, "gatehouse_readers_online", "gauge", "Readers answering their control panel.",
+               std::to_string(online));
+        out += "# HELP gatehouse_osdp_dropped_total OSDP packets dropped, by reason.\n"
+               "# TYPE gatehouse_osdp_dropped_total counter\n";
+        for (const auto& [reason, n] : context.readers->dropped()) {
+          out += "gatehouse_osdp_dropped_total{reason=\"" + reason + "\"} " + std::to_string(n) + "\n";
+        }
+      }
       if (context.doors != nullptr) {
         std::map<std::string, int> by_state;
         std::map<std::string, int> conditions;

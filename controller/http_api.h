@@ -4,6 +4,7 @@
 //   GET /healthz  JSON; 200 when the database is reachable and the schema current, else 503
 //   GET /metrics  Prometheus text exposition format 0.0.4
 //   GET /api/v1/doors  every door's state, mode, lock, contact, link and conditions
+//   GET /api/v1/readers  every reader's line, link and Secure Channel state
 //   POST /api/v1/readers/{reader}/present   a simulated badge read (only with
 //                 serve --simulated-readers): decided and recorded as a reader's
 //
@@ -21,6 +22,7 @@ namespace gatehouse::controller {
 
 class AccessService;
 class DoorService;
+class ReaderService;
 
 struct AccessMetrics {
   bool ready = false;
@@ -36,6 +38,7 @@ struct ApiContext {
   AccessService* access = nullptr;      // null: no decision path (tests of health alone)
   const EventWriter* events = nullptr;  // null: no event counters
   DoorService* doors = nullptr;         // null until a site with doors is loaded
+  ReaderService* readers = nullptr;     // null until a site is loaded
   bool simulated_readers = false;
   const Clock* clock = &SystemClock::instance();
 };

@@ -11,6 +11,8 @@
 #include "controller/database.h"
 #include "controller/db_worker.h"
 #include "controller/door_service.h"
+#include "controller/key_vault.h"
+#include "controller/reader_service.h"
 #include "controller/doors/modbus_bus.h"
 #include "controller/event_writer.h"
 #include "controller/http_api.h"
@@ -40,6 +42,12 @@ int run_serve(const ServeOptions& options) {
     return 1;
   }
   EventWriter& writer = **events;
+  // Reader keys are stored sealed under this file; without it no key is safe.
+  auto vault = KeyVault::open(key_file_path(var_dir));
+  if (!vault.ok()) {
+    log(LogLevel::kError, "controller", "cannot open the key vault", {{"error", vault.error().message}});
+    return 1;
+  }
 
   asio::io_context ioc(1);
   ControllerStatus status(SystemClock::instance(), db::latest_schema_version(),
@@ -47,7 +55,7 @@ int run_serve(const ServeOptions& options) {
   AccessService access(&writer);
   int exit_code = 0;
 
-  ApiContext api{status, &access, &writer, nullptr, options.simulated_readers};
+  ApiContext api{status, &access, &writer, nullptr, nullptr, options.simulated_readers};
   HttpServer http(ioc, [&api](const HttpRequest& request) { return route_request(request, api); });
   if (Status listening = http.listen(options.listen); !listening.ok()) {
     log(LogLevel::kError, "controller", "cannot serve HTTP", {{"error", listening.error().message}});
@@ -102,6 +110,40 @@ int run_serve(const ServeOptions& options) {
         {{"doors", std::to_string(site->doors.size())},
          {"io_modules", std::to_string(site->io_modules.size())}});
   };
+  // Readers, built from the site and the readers' keys; rebuilt when either changes.
+  std::shared_ptr<const site::Site> current_site;
+  std::unique_ptr<ReaderService> readers;
+  auto stop_readers = [&] {
+    api.readers = nullptr;
+    if (readers) readers->stop();
+    readers.reset();
+  };
+  auto build_readers = [&](const std::map<std::string, SealedReaderSecurity>& sealed) {
+    if (!current_site) return;
+    stop_readers();
+    std::map<std::string, ReaderSecurity> security;
+    for (const auto& [id, s] : sealed) {
+      ReaderSecurity open;
+      open.install_mode = s.install_mode;
+      if (s.key) {
+        auto key = vault->open_key(*s.key);
+        if (key.ok()) {
+          open.scbk = *key;
+        } else {
+          log(LogLevel::kError, "readers", "reader key does not open", {{"error", key.error().message}});
+        }
+      }
+      security[id] = open;
+    }
+    readers = std::make_unique<ReaderService>(
+        ioc, *current_site, access, &writer, std::move(security),
+        [&writer, &vault](const std::string& reader_id, const readers::osdp::Key& key) {
+          writer.submit(vault->seal(reader_id, key, "controller"));
+        });
+    readers->start();
+    api.readers = readers.get();
+  };
+
   access.set_grant_handler([&doors](const access::Decision& d) {
     if (doors) doors->grant(d.door_id.str());
   });
@@ -110,8 +152,14 @@ int run_serve(const ServeOptions& options) {
   });
 
   AccessSink sink;
-  sink.install_site = [&ioc, build_doors](std::shared_ptr<const site::Site> site) {
-    asio::post(ioc, [build_doors, site] { build_doors(site); });
+  sink.install_site = [&ioc, build_doors, &current_site](std::shared_ptr<const site::Site> site) {
+    asio::post(ioc, [build_doors, site, &current_site] {
+      current_site = site;
+      build_doors(site);
+    });
+  };
+  sink.reader_security = [&ioc, build_readers](std::map<std::string, SealedReaderSecurity> sealed) {
+    asio::post(ioc, [build_readers, sealed = std::move(sealed)] { build_readers(sealed); });
   };
   sink.install = [&ioc, &access](std::shared_ptr<access::Snapshot> snapshot) {
     asio::post(ioc, [&access, snapshot] { access.install(std::move(*snapshot)); });
@@ -144,6 +192,7 @@ int run_serve(const ServeOptions& options) {
   ioc.run();
 
   worker.stop();
+  stop_readers();
   stop_doors();
   writer.stop();
   location->release();

@@ -1,0 +1,297 @@
+// Readers end to end: a real `gatehouse serve` speaks OSDP over TCP to our
+// virtual reader (readers/osdp_pd.h) hosted by the test on loopback, decides
+// its card reads, shows the decision on the reader, and records tamper and
+// Secure Channel events; the reader's own key is set in install mode and
+// stored sealed.
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "child_process.h"
+#include "db/pg.h"
+#include "readers/osdp_pd.h"
+#include "readers/wiegand.h"
+#include "tests/support/modbus_server.h"
+#include "tests/support/pg_test_cluster.h"
+
+namespace gatehouse {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using testing::ChildProcess;
+using testing::http_get;
+using testing::run_gatehouse;
+namespace osdp = readers::osdp;
+using Env = std::map<std::string, std::optional<std::string>>;
+
+template <typename F>
+bool eventually(F probe, std::chrono::seconds limit = 20s) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (probe()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return probe();
+}
+
+// A virtual reader listening on 127.0.0.1 (as a serial-to-IP bridge would):
+// one connection at a time, bytes to the PD, its replies back.
+class VirtualReader {
+ public:
+  explicit VirtualReader(osdp::PdSettings settings) : settings_(std::move(settings)) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::listen(listener_, 4);
+    socklen_t len = sizeof addr;
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    make_pd();
+    thread_ = std::thread([this] { run(); });
+  }
+  ~VirtualReader() {
+    stop_ = true;
+    thread_.join();
+    ::close(listener_);
+  }
+  int port() const { return port_; }
+  template <typename F>
+  auto with_pd(F f) {
+    std::lock_guard lock(mutex_);
+    return f(*pd_);
+  }
+
+ private:
+  void make_pd() {
+    pd_ = std::make_unique<osdp::PeripheralDevice>(settings_, [this](std::span<const std::uint8_t> b) {
+      if (conn_ >= 0) (void)!::send(conn_, b.data(), b.size(), MSG_NOSIGNAL);
+    });
+  }
+  void run() {
+    while (!stop_) {
+      pollfd fds[2] = {{listener_, POLLIN, 0}, {conn_, POLLIN, 0}};
+      int n = ::poll(fds, conn_ >= 0 ? 2 : 1, 50);
+      if (n <= 0) continue;
+      if (fds[0].revents & POLLIN) {
+        int c = ::accept(listener_, nullptr, nullptr);
+        std::lock_guard lock(mutex_);
+        if (conn_ >= 0) ::close(conn_);
+        conn_ = c;
+      }
+      if (conn_ >= 0 && (fds[1].revents & (POLLIN | POLLHUP))) {
+        std::uint8_t buf[2048];
+        ssize_t got = ::recv(conn_, buf, sizeof buf, 0);
+        std::lock_guard lock(mutex_);
+        if (got <= 0) {
+          ::close(conn_);
+          conn_ = -1;
+          continue;
+        }
+        auto now = std::chrono::steady_clock::now().time_since_epoch();
+        pd_->receive(std::span<const std::uint8_t>(buf, static_cast<std::size_t>(got)),
+                     MonoTime{std::chrono::duration_cast<std::chrono::microseconds>(now).count()});
+      }
+    }
+    if (conn_ >= 0) ::close(conn_);
+  }
+
+  osdp::PdSettings settings_;
+  int listener_ = -1;
+  int conn_ = -1;
+  int port_ = 0;
+  std::mutex mutex_;
+  std::unique_ptr<osdp::PeripheralDevice> pd_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+std::string site_file(const std::string& modbus_url, int reader_port, bool secure) {
+  return R"([site]
+name = "Reader lab"
+timezone = "Europe/London"
+
+[[schedule]]
+id = "always"
+weekly = { all = ["00:00-24:00"] }
+
+[[area]]
+id = "outside"
+
+[[area]]
+id = "lab"
+
+[[group]]
+id = "staff"
+
+[[access_level]]
+id = "staff-lab"
+groups = ["staff"]
+doors = ["lab-door"]
+schedule = "always"
+
+[[io_module]]
+id = "io-lab"
+modbus = ")" + modbus_url + R"("
+
+[[reader]]
+id = "r-lab"
+osdp = "tcp://127.0.0.1:)" + std::to_string(reader_port) + R"("
+address = 1
+secure_channel = )" + (secure ? "true" : "false") + R"(
+
+[[door]]
+id = "lab-door"
+from = "outside"
+to = "lab"
+reader = "r-lab"
+lock = { io = "io-lab", coil = 0 }
+contact = { io = "io-lab", input = 0 }
+)";
+}
+
+class ReadersEndToEnd : public ::testing::Test {
+ protected:
+  void start(bool secure, bool install_mode) {
+    auto server = test_support::ModbusServer::tcp({test_support::ModbusServer::Unit{}});
+    ASSERT_TRUE(server.ok());
+    modbus_ = std::move(server).value();
+    modbus_->set_input(1, 0, true);
+    osdp::PdSettings pd;
+    pd.address = 1;
+    pd.install_mode = install_mode;
+    pd.require_secure = secure;
+    reader_ = std::make_unique<VirtualReader>(pd);
+    conninfo_ = test_support::fresh_database();
+    env_ = {{"GATEHOUSE_DB", conninfo_}};
+    dir_ = test_support::make_temp_dir("gh-readers");
+    std::ofstream(dir_ / "site.toml") << site_file(modbus_->url(), reader_->port(), secure);
+    std::ofstream(dir_ / "hr.csv") << "id,name,groups\nS1,Sam Staff,staff\n";
+    ASSERT_EQ(run_gatehouse({"site", "apply", (dir_ / "site.toml").string()}, env_).first, 0);
+    ASSERT_EQ(run_gatehouse({"people", "import", (dir_ / "hr.csv").string()}, env_).first, 0);
+    ASSERT_EQ(run_gatehouse({"badge", "issue", "S1", "--card", "H10301:5:500", "--activate"}, env_).first, 0);
+    if (install_mode) {
+      auto [code, out] = run_gatehouse({"reader", "install-mode", "r-lab", "on", "--operator", "installer"}, env_);
+      ASSERT_EQ(code, 0) << out;
+    }
+    serve_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{std::string(GATEHOUSE_BIN_DIR) + "/gatehouse", "serve", "--listen",
+                                 "127.0.0.1:0", "--var", (dir_ / "var").string()},
+        env_);
+    ASSERT_TRUE(serve_->wait_for_output("msg=listening", 60s)) << serve_->output();
+    port_ = testing::listening_port(serve_->output());
+  }
+  void TearDown() override {
+    if (serve_) {
+      serve_->signal(SIGTERM);
+      EXPECT_EQ(serve_->wait_exit(30s), std::optional<int>(0)) << serve_->output();
+    }
+    serve_.reset();
+    reader_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  json reader_status() {
+    auto r = http_get("127.0.0.1", port_, "/api/v1/readers");
+    if (r.status != 200) return json::object();
+    auto list = json::parse(r.body)["readers"];
+    return list.empty() ? json::object() : list[0];
+  }
+  std::int64_t count(const std::string& sql) {
+    auto conn = db::Connection::open(conninfo_);
+    if (!conn.ok()) return -1;
+    auto r = conn->exec(sql);
+    return r.ok() ? r->int64(0, 0) : -1;
+  }
+  void present(std::uint64_t facility, std::uint64_t number) {
+    auto card = readers::encode_card(readers::CardFormat::kH10301, facility, number);
+    ASSERT_TRUE(card.ok());
+    reader_->with_pd([&](osdp::PeripheralDevice& pd) { pd.present_card(*card); return 0; });
+  }
+
+  std::unique_ptr<test_support::ModbusServer> modbus_;
+  std::unique_ptr<VirtualReader> reader_;
+  std::string conninfo_;
+  Env env_;
+  std::filesystem::path dir_;
+  std::unique_ptr<ChildProcess> serve_;
+  int port_ = 0;
+};
+
+TEST_F(ReadersEndToEnd, CardReadDecidedShownOnTheReaderAndRecorded) {
+  start(/*secure=*/false, /*install_mode=*/false);
+  ASSERT_TRUE(eventually([&] { return reader_status().value("online", false); }))
+      << reader_status().dump() << serve_->output();
+
+  present(5, 500);
+  ASSERT_TRUE(eventually([&] {
+    return count("SELECT count(*) FROM access_events WHERE reader_id = 'r-lab' AND reason = 'granted'") == 1;
+  })) << serve_->output();
+  ASSERT_TRUE(eventually([&] { return modbus_->coil(1, 0); })) << "the grant reached the lock";
+  ASSERT_TRUE(eventually([&] {
+    return reader_->with_pd([](osdp::PeripheralDevice& pd) {
+      return pd.last_led() && pd.last_led()->temp_on_color == 2 && pd.last_buzzer() &&
+             pd.last_buzzer()->count == 1;
+    });
+  })) << "green LED and one beep";
+
+  present(9, 999);  // not enrolled
+  ASSERT_TRUE(eventually([&] {
+    return count("SELECT count(*) FROM access_events WHERE reason = 'unknown_credential'") == 1;
+  }));
+  ASSERT_TRUE(eventually([&] {
+    return reader_->with_pd([](osdp::PeripheralDevice& pd) {
+      return pd.last_led() && pd.last_led()->temp_on_color == 1 && pd.last_buzzer() &&
+             pd.last_buzzer()->count == 2;
+    });
+  })) << "red LED and two beeps";
+
+  reader_->with_pd([](osdp::PeripheralDevice& pd) { pd.set_tamper(true); return 0; });
+  ASSERT_TRUE(eventually([&] {
+    return count("SELECT count(*) FROM alarms WHERE kind = 'reader_tamper' AND door_id = 'lab-door'") == 1;
+  })) << serve_->output();
+}
+
+TEST_F(ReadersEndToEnd, InstallModeSetsTheReadersOwnKeyThenCardsFlowSecurely) {
+  start(/*secure=*/true, /*install_mode=*/true);
+  // SCBK-D handshake, KEYSET with a fresh key, the key stored sealed, install mode ended.
+  ASSERT_TRUE(eventually([&] { return count("SELECT count(*) FROM reader_keys WHERE reader_id = 'r-lab'") == 1; },
+                         30s))
+      << serve_->output();
+  EXPECT_EQ(count("SELECT count(*) FROM reader_install_mode"), 0);
+  auto pd_key = reader_->with_pd([](osdp::PeripheralDevice& pd) { return pd.scbk(); });
+  ASSERT_TRUE(pd_key.has_value());
+  EXPECT_NE(*pd_key, osdp::kScbkDefault) << "the reader now holds its own key";
+  // The key never appears in the log.
+  std::string hex;
+  for (auto b : *pd_key) {
+    static const char* kHex = "0123456789abcdef";
+    hex += kHex[b >> 4];
+    hex += kHex[b & 15];
+  }
+  EXPECT_EQ(serve_->output().find(hex), std::string::npos);
+
+  ASSERT_TRUE(eventually([&] {
+    json s = reader_status();
+    return s.value("online", false) && s.value("secure", false);
+  }, 30s)) << reader_status().dump() << serve_->output();
+  present(5, 500);
+  ASSERT_TRUE(eventually([&] {
+    return count("SELECT count(*) FROM access_events WHERE reader_id = 'r-lab' AND reason = 'granted'") == 1;
+  })) << serve_->output();
+}
+
+}  // namespace
+}  // namespace gatehouse
