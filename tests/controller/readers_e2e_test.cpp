@@ -4,11 +4,7 @@
 // Secure Channel events; the reader's own key is set in install mode and
 // stored sealed.
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -23,6 +19,7 @@
 #include "readers/osdp_pd.h"
 #include "readers/wiegand.h"
 #include "tests/support/modbus_server.h"
+#include "tests/support/osdp_reader_host.h"
 #include "tests/support/pg_test_cluster.h"
 
 namespace gatehouse {
@@ -45,79 +42,6 @@ bool eventually(F probe, std::chrono::seconds limit = 20s) {
   }
   return probe();
 }
-
-// A virtual reader listening on 127.0.0.1 (as a serial-to-IP bridge would):
-// one connection at a time, bytes to the PD, its replies back.
-class VirtualReader {
- public:
-  explicit VirtualReader(osdp::PdSettings settings) : settings_(std::move(settings)) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::listen(listener_, 4);
-    socklen_t len = sizeof addr;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    make_pd();
-    thread_ = std::thread([this] { run(); });
-  }
-  ~VirtualReader() {
-    stop_ = true;
-    thread_.join();
-    ::close(listener_);
-  }
-  int port() const { return port_; }
-  template <typename F>
-  auto with_pd(F f) {
-    std::lock_guard lock(mutex_);
-    return f(*pd_);
-  }
-
- private:
-  void make_pd() {
-    pd_ = std::make_unique<osdp::PeripheralDevice>(settings_, [this](std::span<const std::uint8_t> b) {
-      if (conn_ >= 0) (void)!::send(conn_, b.data(), b.size(), MSG_NOSIGNAL);
-    });
-  }
-  void run() {
-    while (!stop_) {
-      pollfd fds[2] = {{listener_, POLLIN, 0}, {conn_, POLLIN, 0}};
-      int n = ::poll(fds, conn_ >= 0 ? 2 : 1, 50);
-      if (n <= 0) continue;
-      if (fds[0].revents & POLLIN) {
-        int c = ::accept(listener_, nullptr, nullptr);
-        std::lock_guard lock(mutex_);
-        if (conn_ >= 0) ::close(conn_);
-        conn_ = c;
-      }
-      if (conn_ >= 0 && (fds[1].revents & (POLLIN | POLLHUP))) {
-        std::uint8_t buf[2048];
-        ssize_t got = ::recv(conn_, buf, sizeof buf, 0);
-        std::lock_guard lock(mutex_);
-        if (got <= 0) {
-          ::close(conn_);
-          conn_ = -1;
-          continue;
-        }
-        auto now = std::chrono::steady_clock::now().time_since_epoch();
-        pd_->receive(std::span<const std::uint8_t>(buf, static_cast<std::size_t>(got)),
-                     MonoTime{std::chrono::duration_cast<std::chrono::microseconds>(now).count()});
-      }
-    }
-    if (conn_ >= 0) ::close(conn_);
-  }
-
-  osdp::PdSettings settings_;
-  int listener_ = -1;
-  int conn_ = -1;
-  int port_ = 0;
-  std::mutex mutex_;
-  std::unique_ptr<osdp::PeripheralDevice> pd_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
 
 std::string site_file(const std::string& modbus_url, int reader_port, bool secure) {
   return R"([site]
@@ -174,11 +98,11 @@ class ReadersEndToEnd : public ::testing::Test {
     pd.address = 1;
     pd.install_mode = install_mode;
     pd.require_secure = secure;
-    reader_ = std::make_unique<VirtualReader>(pd);
+    reader_ = std::make_unique<test_support::OsdpReaderHost>(std::vector<osdp::PdSettings>{pd});
     conninfo_ = test_support::fresh_database();
     env_ = {{"GATEHOUSE_DB", conninfo_}};
     dir_ = test_support::make_temp_dir("gh-readers");
-    std::ofstream(dir_ / "site.toml") << site_file(modbus_->url(), reader_->port(), secure);
+    std::ofstream(dir_ / "site.toml") << site_file(modbus_->url(), reader_->port(0), secure);
     std::ofstream(dir_ / "hr.csv") << "id,name,groups\nS1,Sam Staff,staff\n";
     ASSERT_EQ(run_gatehouse({"site", "apply", (dir_ / "site.toml").string()}, env_).first, 0);
     ASSERT_EQ(run_gatehouse({"people", "import", (dir_ / "hr.csv").string()}, env_).first, 0);
@@ -218,11 +142,11 @@ class ReadersEndToEnd : public ::testing::Test {
   void present(std::uint64_t facility, std::uint64_t number) {
     auto card = readers::encode_card(readers::CardFormat::kH10301, facility, number);
     ASSERT_TRUE(card.ok());
-    reader_->with_pd([&](osdp::PeripheralDevice& pd) { pd.present_card(*card); return 0; });
+    reader_->with_pd(0, [&](osdp::PeripheralDevice& pd) { pd.present_card(*card); return 0; });
   }
 
   std::unique_ptr<test_support::ModbusServer> modbus_;
-  std::unique_ptr<VirtualReader> reader_;
+  std::unique_ptr<test_support::OsdpReaderHost> reader_;
   std::string conninfo_;
   Env env_;
   std::filesystem::path dir_;
@@ -241,7 +165,7 @@ TEST_F(ReadersEndToEnd, CardReadDecidedShownOnTheReaderAndRecorded) {
   })) << serve_->output();
   ASSERT_TRUE(eventually([&] { return modbus_->coil(1, 0); })) << "the grant reached the lock";
   ASSERT_TRUE(eventually([&] {
-    return reader_->with_pd([](osdp::PeripheralDevice& pd) {
+    return reader_->with_pd(0, [](osdp::PeripheralDevice& pd) {
       return pd.last_led() && pd.last_led()->temp_on_color == 2 && pd.last_buzzer() &&
              pd.last_buzzer()->count == 1;
     });
@@ -252,13 +176,13 @@ TEST_F(ReadersEndToEnd, CardReadDecidedShownOnTheReaderAndRecorded) {
     return count("SELECT count(*) FROM access_events WHERE reason = 'unknown_credential'") == 1;
   }));
   ASSERT_TRUE(eventually([&] {
-    return reader_->with_pd([](osdp::PeripheralDevice& pd) {
+    return reader_->with_pd(0, [](osdp::PeripheralDevice& pd) {
       return pd.last_led() && pd.last_led()->temp_on_color == 1 && pd.last_buzzer() &&
              pd.last_buzzer()->count == 2;
     });
   })) << "red LED and two beeps";
 
-  reader_->with_pd([](osdp::PeripheralDevice& pd) { pd.set_tamper(true); return 0; });
+  reader_->with_pd(0, [](osdp::PeripheralDevice& pd) { pd.set_tamper(true); return 0; });
   ASSERT_TRUE(eventually([&] {
     return count("SELECT count(*) FROM alarms WHERE kind = 'reader_tamper' AND door_id = 'lab-door'") == 1;
   })) << serve_->output();
@@ -271,7 +195,7 @@ TEST_F(ReadersEndToEnd, InstallModeSetsTheReadersOwnKeyThenCardsFlowSecurely) {
                          30s))
       << serve_->output();
   EXPECT_EQ(count("SELECT count(*) FROM reader_install_mode"), 0);
-  auto pd_key = reader_->with_pd([](osdp::PeripheralDevice& pd) { return pd.scbk(); });
+  auto pd_key = reader_->with_pd(0, [](osdp::PeripheralDevice& pd) { return pd.scbk(); });
   ASSERT_TRUE(pd_key.has_value());
   EXPECT_NE(*pd_key, osdp::kScbkDefault) << "the reader now holds its own key";
   // The key never appears in the log.
