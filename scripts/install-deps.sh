@@ -22,8 +22,8 @@ packages=(
   libtomlplusplus-dev nlohmann-json3-dev libcsv-dev
   # time zones for schedules (system tzdata)
   libhowardhinnant-date-dev tzdata
-  # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev
+  # tests and benchmarks; clang and its runtime for the libFuzzer targets
+  libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
   # scripts: health checks and test helpers
   curl procps util-linux
 )
