@@ -263,7 +263,8 @@ HttpResponse route_request(const HttpRequest& request, ApiContext& context) {
     if (context.readers != nullptr) {
       for (const auto& r : context.readers->status()) {
         out.push_back({{"reader", r.reader_id}, {"door", r.door_id}, {"line_connected", r.line_connected},
-                       {"online", r.online}, {"secure", r.secure}, {"state", r.state}});
+                       {"online", r.online}, {"secure", r.secure}, {"state", r.state},
+                       {"identity", r.identity}, {"capabilities", r.capabilities}});
       }
     }
     response = request.method == "GET"

@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <cstdio>
+
 #include <boost/asio/post.hpp>
 
 #include "base/log.h"
@@ -18,6 +20,14 @@ constexpr char kKeypadEnter = 0x0D;
 constexpr char kKeypadClear = 0x7F;
 constexpr std::chrono::seconds kPinWait{10};
 constexpr std::size_t kMaxLatencySamples = 100'000;
+
+std::string describe(const osdp::Identity& id) {
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "vendor %02x%02x%02x model %u version %u serial %u firmware %u.%u.%u",
+                id.vendor_oui[0], id.vendor_oui[1], id.vendor_oui[2], id.model, id.version,
+                static_cast<unsigned>(id.serial), id.firmware[0], id.firmware[1], id.firmware[2]);
+  return buf;
+}
 
 enum RecordOp { kEvent = 0, kRaise = 1, kClear = 2 };
 
@@ -91,8 +101,17 @@ ReaderService::ReaderService(asio::io_context& ioc, const site::Site& site, Acce
       ReaderRec* r = find(*raw, a);
       if (r == nullptr || r->online == online) return;
       r->online = online;
+      std::string who;
+      if (online) {
+        // Identity and capabilities, as discovered (ID, CAP), recorded with the event.
+        auto pd = raw->cp->status(a);
+        if (pd.ok() && pd->identity) {
+          who = describe(*pd->identity) + ", " + std::to_string(pd->capabilities.size()) + " capabilities";
+        }
+      }
       log(online ? LogLevel::kInfo : LogLevel::kWarn, "readers", online ? "reader online" : "reader offline",
-          {{"reader", r->config.id}});
+          {{"reader", r->config.id}, {"identity", who}});
+      if (online && !who.empty()) door_record(*r, kEvent, "reader_identified", "reader " + r->config.id + ": " + who);
       door_record(*r, online ? kClear : kRaise, "reader_offline", "reader " + r->config.id);
     };
     ev.secure_channel = [this, raw](std::uint8_t a, bool secure) {
@@ -301,7 +320,11 @@ std::vector<ReaderStatus> ReaderService::status() const {
     s.secure = r.secure;
     if (r.line != nullptr) {
       auto pd = r.line->cp->status(static_cast<std::uint8_t>(r.config.address));
-      if (pd.ok()) s.state = std::string(osdp::pd_state_name(pd->state));
+      if (pd.ok()) {
+        s.state = std::string(osdp::pd_state_name(pd->state));
+        if (pd->identity) s.identity = describe(*pd->identity);
+        s.capabilities = static_cast<int>(pd->capabilities.size());
+      }
     }
     out.push_back(std::move(s));
   }

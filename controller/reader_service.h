@@ -39,6 +39,8 @@ struct ReaderStatus {
   bool online = false;
   bool secure = false;
   std::string state;  // the control panel's state name for this reader
+  std::string identity;  // "vendor 0a0b0c model 1 version 2 serial 1234 firmware 1.2.3"; "" until known
+  int capabilities = 0;  // osdp_PDCAP entries reported
 };
 
 class ReaderService {

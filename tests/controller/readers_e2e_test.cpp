@@ -15,6 +15,8 @@
 #include <thread>
 
 #include "child_process.h"
+#include "controller/access/pin.h"
+#include "db/badge_store.h"
 #include "db/pg.h"
 #include "readers/osdp_pd.h"
 #include "readers/wiegand.h"
@@ -43,7 +45,8 @@ bool eventually(F probe, std::chrono::seconds limit = 20s) {
   return probe();
 }
 
-std::string site_file(const std::string& modbus_url, int reader_port, bool secure) {
+std::string site_file(const std::string& modbus_url, int reader_port, bool secure,
+                      bool card_and_pin = false) {
   return R"([site]
 name = "Reader lab"
 timezone = "Europe/London"
@@ -76,12 +79,14 @@ id = "r-lab"
 osdp = "tcp://127.0.0.1:)" + std::to_string(reader_port) + R"("
 address = 1
 secure_channel = )" + (secure ? "true" : "false") + R"(
+keypad = )" + (card_and_pin ? "true" : "false") + R"(
 
 [[door]]
 id = "lab-door"
 from = "outside"
 to = "lab"
 reader = "r-lab"
+mode = ")" + (card_and_pin ? "card-and-pin" : "card") + R"("
 lock = { io = "io-lab", coil = 0 }
 contact = { io = "io-lab", input = 0 }
 )";
@@ -89,7 +94,7 @@ contact = { io = "io-lab", input = 0 }
 
 class ReadersEndToEnd : public ::testing::Test {
  protected:
-  void start(bool secure, bool install_mode) {
+  void start(bool secure, bool install_mode, bool card_and_pin = false) {
     auto server = test_support::ModbusServer::tcp({test_support::ModbusServer::Unit{}});
     ASSERT_TRUE(server.ok());
     modbus_ = std::move(server).value();
@@ -102,11 +107,18 @@ class ReadersEndToEnd : public ::testing::Test {
     conninfo_ = test_support::fresh_database();
     env_ = {{"GATEHOUSE_DB", conninfo_}};
     dir_ = test_support::make_temp_dir("gh-readers");
-    std::ofstream(dir_ / "site.toml") << site_file(modbus_->url(), reader_->port(0), secure);
+    std::ofstream(dir_ / "site.toml") << site_file(modbus_->url(), reader_->port(0), secure, card_and_pin);
     std::ofstream(dir_ / "hr.csv") << "id,name,groups\nS1,Sam Staff,staff\n";
     ASSERT_EQ(run_gatehouse({"site", "apply", (dir_ / "site.toml").string()}, env_).first, 0);
     ASSERT_EQ(run_gatehouse({"people", "import", (dir_ / "hr.csv").string()}, env_).first, 0);
     ASSERT_EQ(run_gatehouse({"badge", "issue", "S1", "--card", "H10301:5:500", "--activate"}, env_).first, 0);
+    if (card_and_pin) {
+      auto conn = db::Connection::open(conninfo_);
+      ASSERT_TRUE(conn.ok());
+      auto hash = controller::access::hash_pin("2468");
+      ASSERT_TRUE(hash.ok());
+      ASSERT_TRUE(db::set_pin_hash(*conn, 1, *hash, "test").ok());
+    }
     if (install_mode) {
       auto [code, out] = run_gatehouse({"reader", "install-mode", "r-lab", "on", "--operator", "installer"}, env_);
       ASSERT_EQ(code, 0) << out;
@@ -214,6 +226,31 @@ TEST_F(ReadersEndToEnd, InstallModeSetsTheReadersOwnKeyThenCardsFlowSecurely) {
   present(5, 500);
   ASSERT_TRUE(eventually([&] {
     return count("SELECT count(*) FROM access_events WHERE reader_id = 'r-lab' AND reason = 'granted'") == 1;
+  })) << serve_->output();
+}
+
+// A card-and-PIN door: the decision waits for the PIN typed on the reader's keypad.
+TEST_F(ReadersEndToEnd, CardAndPinWaitsForTheKeypad) {
+  start(/*secure=*/false, /*install_mode=*/false, /*card_and_pin=*/true);
+  ASSERT_TRUE(eventually([&] { return reader_status().value("online", false); })) << serve_->output();
+  // The reader's identity, as discovered, is recorded.
+  EXPECT_FALSE(reader_status().value("identity", "").empty()) << reader_status().dump();
+  ASSERT_TRUE(eventually([&] {
+    return count("SELECT count(*) FROM door_events WHERE kind = 'reader_identified'") >= 1;
+  })) << serve_->output();
+
+  present(5, 500);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(count("SELECT count(*) FROM access_events"), 0) << "no decision before the PIN";
+  reader_->with_pd(0, [](osdp::PeripheralDevice& pd) { return pd.keypad("2468\r").ok(); });
+  ASSERT_TRUE(eventually([&] {
+    return count("SELECT count(*) FROM access_events WHERE reason = 'granted'") == 1;
+  })) << serve_->output();
+
+  present(5, 500);
+  reader_->with_pd(0, [](osdp::PeripheralDevice& pd) { return pd.keypad("1111\r").ok(); });
+  ASSERT_TRUE(eventually([&] {
+    return count("SELECT count(*) FROM access_events WHERE reason = 'wrong_pin'") == 1;
   })) << serve_->output();
 }
 
