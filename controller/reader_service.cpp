@@ -75,8 +75,10 @@ ReaderService::ReaderService(asio::io_context& ioc, const site::Site& site, Acce
       pd.secure_channel = r->secure_channel;
       auto sec = security.find(r->id);
       if (sec != security.end()) {
-        pd.scbk = sec->second.scbk;
-        pd.install_mode = sec->second.install_mode && !sec->second.scbk;
+        // Install mode, when an operator enabled it, wins over a stored key: it is
+        // how a replaced or factory-reset reader is set up again.
+        pd.install_mode = sec->second.install_mode;
+        if (!pd.install_mode) pd.scbk = sec->second.scbk;
         if (pd.install_mode) randombytes_buf(pd.install_key.data(), pd.install_key.size());
       }
       pds.push_back(pd);
