@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "child_process.h"
+#include "lab_site.h"
 #include "db/pg.h"
 #include "tests/support/pg_test_cluster.h"
 
@@ -26,17 +27,13 @@ using testing::ChildProcess;
 using testing::http_get;
 using testing::http_post;
 using testing::run_gatehouse;
-using Env = std::map<std::string, std::optional<std::string>>;
 
+// Bridge and controller restarts take longer than the default wait.
 template <typename F>
-bool eventually(F probe, std::chrono::seconds limit = 30s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (probe()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return probe();
+bool eventually(F probe) {
+  return testing::eventually(probe, std::chrono::seconds(30));
 }
+using Env = std::map<std::string, std::optional<std::string>>;
 
 // A loopback port that was free a moment ago (the simulator binds it next).
 int free_port() {
@@ -59,49 +56,12 @@ class BridgeEndToEnd : public ::testing::Test {
     reader_port_ = free_port();
     modbus_port_ = free_port();
     control_port_ = free_port();
-    std::ofstream(dir_ / "site.toml") << R"([site]
-name = "Bridge lab"
-timezone = "Europe/London"
-
-[[schedule]]
-id = "always"
-weekly = { all = ["00:00-24:00"] }
-
-[[area]]
-id = "outside"
-
-[[area]]
-id = "lab"
-
-[[group]]
-id = "staff"
-
-[[access_level]]
-id = "staff-lab"
-groups = ["staff"]
-doors = ["lab-door"]
-schedule = "always"
-
-[[io_module]]
-id = "io-lab"
-modbus = "tcp://127.0.0.1:)" << modbus_port_ << R"("
-poll_ms = 50
-
-[[reader]]
-id = "r-lab"
-osdp = "tcp://127.0.0.1:)" << reader_port_ << R"("
-address = 1
-secure_channel = true
-
-[[door]]
-id = "lab-door"
-from = "outside"
-to = "lab"
-reader = "r-lab"
-lock = { io = "io-lab", coil = 0 }
-contact = { io = "io-lab", input = 0 }
-exit_button = { io = "io-lab", input = 1 }
-)";
+    testing::LabSite lab;
+    lab.modbus_url = "tcp://127.0.0.1:" + std::to_string(modbus_port_);
+    lab.reader_url = "tcp://127.0.0.1:" + std::to_string(reader_port_);
+    lab.secure = true;
+    lab.module_timing = "poll_ms = 50\n";
+    std::ofstream(dir_ / "site.toml") << testing::lab_site_toml(lab);
     std::ofstream(dir_ / "hr.csv") << "id,name,groups\nS1,Sam Staff,staff\n";
     conninfo_ = test_support::fresh_database();
     env_ = {{"GATEHOUSE_DB", conninfo_}};
@@ -148,12 +108,7 @@ exit_button = { io = "io-lab", input = 1 }
     return list.empty() ? json::object() : list[0];
   }
   bool reader_secure_online() { return reader().value("online", false) && reader().value("secure", false); }
-  std::int64_t count(const std::string& sql) {
-    auto conn = db::Connection::open(conninfo_);
-    if (!conn.ok()) return -1;
-    auto r = conn->exec(sql);
-    return r.ok() ? r->int64(0, 0) : -1;
-  }
+  std::int64_t count(const std::string& sql) { return testing::query_count(conninfo_, sql); }
   std::int64_t granted() {
     return count("SELECT count(*) FROM access_events WHERE reader_id = 'r-lab' AND reason = 'granted'");
   }

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "child_process.h"
+#include "lab_site.h"
 #include "db/pg.h"
 #include "tests/support/modbus_server.h"
 #include "tests/support/pg_test_cluster.h"
@@ -22,69 +23,9 @@ using nlohmann::json;
 using testing::ChildProcess;
 using testing::http_get;
 using testing::http_post;
+using testing::eventually;
 using testing::run_gatehouse;
 using Env = std::map<std::string, std::optional<std::string>>;
-
-// Polls `probe` until it returns true; bounded.
-template <typename F>
-bool eventually(F probe, std::chrono::seconds limit = 20s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (probe()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return probe();
-}
-
-std::string site_file(const std::string& modbus_url) {
-  return R"([site]
-name = "Door lab"
-timezone = "Europe/London"
-
-[[schedule]]
-id = "always"
-weekly = { all = ["00:00-24:00"] }
-
-[[area]]
-id = "outside"
-
-[[area]]
-id = "lab"
-
-[[group]]
-id = "staff"
-
-[[access_level]]
-id = "staff-lab"
-groups = ["staff"]
-doors = ["lab-door"]
-schedule = "always"
-
-[[io_module]]
-id = "io-lab"
-modbus = ")" + modbus_url + R"("
-unit = 1
-poll_ms = 50
-timeout_ms = 100
-retries = 1
-
-[[reader]]
-id = "r-lab"
-osdp = "tcp://127.0.0.1:4999"
-address = 1
-
-[[door]]
-id = "lab-door"
-from = "outside"
-to = "lab"
-reader = "r-lab"
-lock = { io = "io-lab", coil = 0, fail = "secure" }
-contact = { io = "io-lab", input = 0, normally = "closed" }
-exit_button = { io = "io-lab", input = 1 }
-unlock_seconds = 3
-held_open_seconds = 60
-)";
-}
 
 class DoorsEndToEnd : public ::testing::Test {
  protected:
@@ -96,7 +37,11 @@ class DoorsEndToEnd : public ::testing::Test {
     conninfo_ = test_support::fresh_database();
     env_ = {{"GATEHOUSE_DB", conninfo_}};
     dir_ = test_support::make_temp_dir("gh-doors");
-    std::ofstream(dir_ / "site.toml") << site_file(modbus_->url());
+    testing::LabSite lab;
+    lab.modbus_url = modbus_->url();
+    lab.module_timing = "unit = 1\npoll_ms = 50\ntimeout_ms = 100\nretries = 1\n";
+    lab.door_timing = "unlock_seconds = 3\nheld_open_seconds = 60\n";
+    std::ofstream(dir_ / "site.toml") << testing::lab_site_toml(lab);
     std::ofstream(dir_ / "hr.csv") << "id,name,groups\nS1,Sam Staff,staff\n";
     auto [applied, out] = run_gatehouse({"site", "apply", (dir_ / "site.toml").string()}, env_);
     ASSERT_EQ(applied, 0) << out;
@@ -128,12 +73,7 @@ class DoorsEndToEnd : public ::testing::Test {
     return doors.empty() ? json::object() : doors[0];
   }
   bool door_state_is(const std::string& state) { return door().value("state", "") == state; }
-  std::int64_t count(const std::string& sql) {
-    auto conn = db::Connection::open(conninfo_);
-    if (!conn.ok()) return -1;
-    auto r = conn->exec(sql);
-    return r.ok() ? r->int64(0, 0) : -1;
-  }
+  std::int64_t count(const std::string& sql) { return testing::query_count(conninfo_, sql); }
 
   std::unique_ptr<test_support::ModbusServer> modbus_;
   std::string conninfo_;

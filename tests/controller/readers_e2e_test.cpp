@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "child_process.h"
+#include "lab_site.h"
 #include "controller/access/pin.h"
 #include "db/badge_store.h"
 #include "db/pg.h"
@@ -31,66 +32,10 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using testing::ChildProcess;
 using testing::http_get;
+using testing::eventually;
 using testing::run_gatehouse;
 namespace osdp = readers::osdp;
 using Env = std::map<std::string, std::optional<std::string>>;
-
-template <typename F>
-bool eventually(F probe, std::chrono::seconds limit = 20s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (probe()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return probe();
-}
-
-std::string site_file(const std::string& modbus_url, int reader_port, bool secure,
-                      bool card_and_pin = false) {
-  return R"([site]
-name = "Reader lab"
-timezone = "Europe/London"
-
-[[schedule]]
-id = "always"
-weekly = { all = ["00:00-24:00"] }
-
-[[area]]
-id = "outside"
-
-[[area]]
-id = "lab"
-
-[[group]]
-id = "staff"
-
-[[access_level]]
-id = "staff-lab"
-groups = ["staff"]
-doors = ["lab-door"]
-schedule = "always"
-
-[[io_module]]
-id = "io-lab"
-modbus = ")" + modbus_url + R"("
-
-[[reader]]
-id = "r-lab"
-osdp = "tcp://127.0.0.1:)" + std::to_string(reader_port) + R"("
-address = 1
-secure_channel = )" + (secure ? "true" : "false") + R"(
-keypad = )" + (card_and_pin ? "true" : "false") + R"(
-
-[[door]]
-id = "lab-door"
-from = "outside"
-to = "lab"
-reader = "r-lab"
-mode = ")" + (card_and_pin ? "card-and-pin" : "card") + R"("
-lock = { io = "io-lab", coil = 0 }
-contact = { io = "io-lab", input = 0 }
-)";
-}
 
 class ReadersEndToEnd : public ::testing::Test {
  protected:
@@ -107,7 +52,13 @@ class ReadersEndToEnd : public ::testing::Test {
     conninfo_ = test_support::fresh_database();
     env_ = {{"GATEHOUSE_DB", conninfo_}};
     dir_ = test_support::make_temp_dir("gh-readers");
-    std::ofstream(dir_ / "site.toml") << site_file(modbus_->url(), reader_->port(0), secure, card_and_pin);
+    testing::LabSite lab;
+    lab.modbus_url = modbus_->url();
+    lab.reader_url = "tcp://127.0.0.1:" + std::to_string(reader_->port(0));
+    lab.secure = secure;
+    lab.card_and_pin = card_and_pin;
+    lab.exit_button = false;
+    std::ofstream(dir_ / "site.toml") << testing::lab_site_toml(lab);
     std::ofstream(dir_ / "hr.csv") << "id,name,groups\nS1,Sam Staff,staff\n";
     ASSERT_EQ(run_gatehouse({"site", "apply", (dir_ / "site.toml").string()}, env_).first, 0);
     ASSERT_EQ(run_gatehouse({"people", "import", (dir_ / "hr.csv").string()}, env_).first, 0);
@@ -145,12 +96,7 @@ class ReadersEndToEnd : public ::testing::Test {
     auto list = json::parse(r.body)["readers"];
     return list.empty() ? json::object() : list[0];
   }
-  std::int64_t count(const std::string& sql) {
-    auto conn = db::Connection::open(conninfo_);
-    if (!conn.ok()) return -1;
-    auto r = conn->exec(sql);
-    return r.ok() ? r->int64(0, 0) : -1;
-  }
+  std::int64_t count(const std::string& sql) { return testing::query_count(conninfo_, sql); }
   void present(std::uint64_t facility, std::uint64_t number) {
     auto card = readers::encode_card(readers::CardFormat::kH10301, facility, number);
     ASSERT_TRUE(card.ok());
