@@ -82,9 +82,22 @@ void TcpListener::close() {
   ++generation_;
 }
 
+void TcpListener::set_refusing(bool refusing) {
+  if (refusing && !refusing_) {
+    for (int fd : clients_) ::close(fd);
+    clients_.clear();
+    ++generation_;
+  }
+  refusing_ = refusing;
+}
+
 int TcpListener::accept_one() {
   const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
   if (fd < 0) return -1;
+  if (refusing_) {
+    ::close(fd);
+    return -1;
+  }
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   clients_.push_back(fd);
@@ -137,10 +150,13 @@ Status ReaderLine::update() {
     Status st = tcp_.listen();
     if (!st.ok()) return st;
     log(LogLevel::kInfo, "sim", "reader line listening", {{"line", name_}, {"port", std::to_string(tcp_.port())}});
-  } else if (!any && tcp_.listening()) {
-    tcp_.close();
+  } else if (any && tcp_.refusing()) {
+    tcp_.set_refusing(false);
+    log(LogLevel::kInfo, "sim", "reader line serving again", {{"line", name_}});
+  } else if (!any && tcp_.listening() && !tcp_.refusing()) {
+    tcp_.set_refusing(true);
     conn_ = -1;
-    log(LogLevel::kInfo, "sim", "reader line closed", {{"line", name_}});
+    log(LogLevel::kInfo, "sim", "reader line unplugged (refusing connections)", {{"line", name_}});
   }
   return {};
 }
@@ -224,9 +240,12 @@ Status ModbusEndpoint::update() {
     Status st = tcp_.adopt(fd);
     if (!st.ok()) return st;
     log(LogLevel::kInfo, "sim", "io endpoint listening", {{"endpoint", name_}, {"port", std::to_string(tcp_.port())}});
-  } else if (!any && tcp_.listening()) {
-    tcp_.close();
-    log(LogLevel::kInfo, "sim", "io endpoint closed", {{"endpoint", name_}});
+  } else if (any && tcp_.refusing()) {
+    tcp_.set_refusing(false);
+    log(LogLevel::kInfo, "sim", "io endpoint serving again", {{"endpoint", name_}});
+  } else if (!any && tcp_.listening() && !tcp_.refusing()) {
+    tcp_.set_refusing(true);
+    log(LogLevel::kInfo, "sim", "io endpoint unplugged (refusing connections)", {{"endpoint", name_}});
   }
   return {};
 }

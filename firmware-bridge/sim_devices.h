@@ -52,6 +52,11 @@ class TcpListener {
   Status listen();  // binds endpoint (port 0 the first time: the kernel picks, kept after)
   Status adopt(int listen_fd);  // a socket someone else bound and listens on (libmodbus)
   void close();     // the listener and every connection
+  // Unplugged: every connection closed, and new ones accepted and closed at
+  // once, while the port stays bound to us (re-binding it on replug could fail
+  // if anything took the port meanwhile). set_refusing(false): serve again.
+  void set_refusing(bool refusing);
+  bool refusing() const { return refusing_; }
   bool listening() const { return listen_fd_ >= 0; }
   int port() const { return endpoint_.port; }
   const TcpEndpoint& endpoint() const { return endpoint_; }
@@ -66,6 +71,7 @@ class TcpListener {
   int listen_fd_ = -1;
   std::vector<int> clients_;
   std::uint64_t generation_ = 0;
+  bool refusing_ = false;
 };
 
 struct SimReader {
