@@ -11,6 +11,7 @@
 #include <optional>
 #include <sstream>
 
+#include "base/hex.h"
 #include "controller/cli_access.h"
 #include "controller/cli_doors.h"
 #include "controller/cli_common.h"
@@ -44,13 +45,7 @@ embedded cluster under DIR/pg (DIR: --var, GATEHOUSE_VAR, or ./var).
 std::string sha256_hex(const std::string& data) {
   unsigned char digest[crypto_hash_sha256_BYTES];
   crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : digest) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
+  return to_hex(digest);
 }
 
 std::optional<std::string> read_file(const std::string& path) {

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/hex.h"
+
 namespace gatehouse::controller {
 namespace {
 
@@ -56,13 +58,7 @@ Status write_all(int fd, const std::string& data, const std::filesystem::path& p
 std::string random_id() {
   unsigned char bytes[8];
   randombytes_buf(bytes, sizeof bytes);
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
+  return to_hex(bytes);
 }
 
 }  // namespace

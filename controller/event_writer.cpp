@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "base/hex.h"
 #include "base/log.h"
 #include "db/badge_store.h"
 #include "db/door_store.h"
@@ -44,29 +45,10 @@ std::string to_journal_line(const DoorRecord& r) {
   return j.dump();
 }
 
-std::string hex(const std::vector<std::uint8_t>& bytes) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (std::uint8_t b : bytes) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
-}
-
-std::vector<std::uint8_t> unhex(const std::string& text) {
-  std::vector<std::uint8_t> out;
-  auto v = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
-  for (std::size_t i = 0; i + 1 < text.size(); i += 2) {
-    out.push_back(static_cast<std::uint8_t>(v(text[i]) * 16 + v(text[i + 1])));
-  }
-  return out;
-}
-
 // Sealed keys only: the journal never holds a key in the clear.
 std::string to_journal_line(const db::SealedKey& k) {
-  return json{{"type", "reader_key"}, {"reader", k.reader_id}, {"ciphertext", hex(k.ciphertext)},
-              {"nonce", hex(k.nonce)}, {"set_by", k.set_by}}
+  return json{{"type", "reader_key"}, {"reader", k.reader_id}, {"ciphertext", to_hex(k.ciphertext)},
+              {"nonce", to_hex(k.nonce)}, {"set_by", k.set_by}}
       .dump();
 }
 
@@ -252,8 +234,15 @@ Status EventWriter::store_pending() {
     if (j.is_object() && j.value("type", "") == "reader_key") {
       db::SealedKey k;
       k.reader_id = j.value("reader", "");
-      k.ciphertext = unhex(j.value("ciphertext", ""));
-      k.nonce = unhex(j.value("nonce", ""));
+      auto ciphertext = from_hex(j.value("ciphertext", ""));
+      auto nonce = from_hex(j.value("nonce", ""));
+      if (!ciphertext || !nonce) {
+        log(LogLevel::kError, "events", "skipping unreadable journal record",
+            {{"seq", std::to_string(rec.seq)}, {"error", "reader key is not hex"}});
+        continue;
+      }
+      k.ciphertext = std::move(*ciphertext);
+      k.nonce = std::move(*nonce);
       k.set_by = j.value("set_by", "controller");
       keys.push_back(std::move(k));
       continue;

@@ -1,32 +1,21 @@
 #include "db/reader_key_store.h"
 
+#include "base/hex.h"
+
 namespace gatehouse::db {
 namespace {
 
 // bytea travels as hex text ("\x0a1b..."): values only, never SQL.
 std::string to_bytea(const std::vector<std::uint8_t>& bytes) {
-  static const char* kHex = "0123456789abcdef";
   std::string out = "\\x";
-  for (std::uint8_t b : bytes) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
+  out += to_hex(bytes);
   return out;
 }
 
+// Empty when the text is not bytea hex output (the sealed-key checks then refuse it).
 std::vector<std::uint8_t> from_bytea(std::string_view text) {
-  std::vector<std::uint8_t> out;
-  if (text.size() < 2 || text[0] != '\\' || text[1] != 'x') return out;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return 0;
-  };
-  for (std::size_t i = 2; i + 1 < text.size(); i += 2) {
-    out.push_back(static_cast<std::uint8_t>(nibble(text[i]) * 16 + nibble(text[i + 1])));
-  }
-  return out;
+  if (text.size() < 2 || text[0] != '\\' || text[1] != 'x') return {};
+  return from_hex(text.substr(2)).value_or(std::vector<std::uint8_t>{});
 }
 
 Status require_reader(Connection& conn, std::string_view reader_id) {
