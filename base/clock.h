@@ -32,6 +32,12 @@ class Clock {
   virtual MonoTime mono() const = 0;
 };
 
+// The wall time at which `clock`'s monotonic reading was `at` (for stamping an
+// event that was timed on the monotonic clock, e.g. bytes arriving on a line).
+inline WallTime wall_at(const Clock& clock, MonoTime at) {
+  return WallTime{clock.wall().us - (clock.mono().us - at.us)};
+}
+
 class SystemClock final : public Clock {
  public:
   WallTime wall() const override;

@@ -69,10 +69,6 @@ void DoorService::start() {
   arm_deadline_timer();
 }
 
-WallTime DoorService::wall_at(MonoTime at) const {
-  return WallTime{clock_.wall().us - (clock_.mono().us - at.us)};
-}
-
 void DoorService::act(Door& door, doors::Actions actions) {
   const std::string& id = door.config.id;
   if (actions.lock != doors::LockCommand::kNone && io_ != nullptr) {
@@ -92,7 +88,7 @@ void DoorService::act(Door& door, doors::Actions actions) {
   }
   for (const auto& e : actions.events) {
     DoorRecord record;
-    record.at = wall_at(e.at);
+    record.at = wall_at(clock_, e.at);
     record.door_id = id;
     record.kind = std::string(doors::event_kind_name(e.kind));
     record.detail = e.detail;
@@ -106,7 +102,7 @@ void DoorService::act(Door& door, doors::Actions actions) {
         {{"door", id}, {"alarm", std::string(alarm_db_kind(a.kind))}, {"detail", a.detail}});
     DoorRecord record;
     record.op = raised ? DoorRecord::Op::kRaiseAlarm : DoorRecord::Op::kClearAlarm;
-    record.at = wall_at(a.at);
+    record.at = wall_at(clock_, a.at);
     record.door_id = id;
     record.kind = std::string(alarm_db_kind(a.kind));
     record.detail = a.detail;

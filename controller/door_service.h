@@ -65,7 +65,6 @@ class DoorService {
   void check_schedules();
   void arm_deadline_timer();
   void on_deadline();
-  WallTime wall_at(MonoTime at) const;
 
   boost::asio::io_context& ioc_;
   EventWriter* events_;

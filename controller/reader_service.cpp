@@ -221,10 +221,6 @@ ReaderService::ReaderRec* ReaderService::find(Line& line, std::uint8_t address) 
   return it == readers_.end() ? nullptr : &it->second;
 }
 
-WallTime ReaderService::wall_at(MonoTime at) const {
-  return WallTime{clock_.wall().us - (clock_.mono().us - at.us)};
-}
-
 void ReaderService::on_card(Line& line, std::uint8_t address, const readers::RawCard& card, MonoTime at) {
   ReaderRec* r = find(line, address);
   if (r == nullptr) return;
@@ -278,7 +274,7 @@ void ReaderService::check_pins() {
 
 void ReaderService::decide(ReaderRec& reader, const readers::RawCard& card,
                            std::optional<std::string> pin, MonoTime card_at) {
-  auto decision = access_.present(reader.config.id, card, std::move(pin), wall_at(card_at));
+  auto decision = access_.present(reader.config.id, card, std::move(pin), wall_at(clock_, card_at));
   const MonoTime decided = clock_.mono();
   if (latencies_us_.size() >= kMaxLatencySamples) latencies_us_.erase(latencies_us_.begin());
   latencies_us_.push_back(decided.us - card_at.us);

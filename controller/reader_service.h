@@ -93,7 +93,6 @@ class ReaderService {
   ReaderRec* find(Line& line, std::uint8_t address);
   void arm(Line& line);
   void check_pins();
-  WallTime wall_at(MonoTime at) const;
 
   boost::asio::io_context& ioc_;
   AccessService& access_;
