@@ -22,6 +22,7 @@
 #include <mutex>
 #include <thread>
 
+#include "tests/support/raw_pty.h"
 #include "firmware-bridge/gateway.h"
 #include "firmware-bridge/gw_config.h"
 #include "firmware-bridge/gw_firmware_line.h"
@@ -53,31 +54,16 @@ bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds lim
   return pred();
 }
 
-// A pseudo-terminal: the gateway opens the slave by its path, as it would
-// open /dev/ttyUSB0; the test plays the device on the master. The test keeps
-// the slave open too (raw), so the line survives the gateway closing it.
+// A pseudo-terminal (tests/support/raw_pty.h): the gateway opens the device,
+// the test plays the device on the master, with a write loop and a read buffer.
 class Pty {
  public:
-  Pty() {
-    char name[128];
-    EXPECT_EQ(openpty(&master_, &slave_, name, nullptr, nullptr), 0);
-    termios raw{};
-    tcgetattr(slave_, &raw);
-    cfmakeraw(&raw);
-    tcsetattr(slave_, TCSANOW, &raw);
-    fcntl(master_, F_SETFL, fcntl(master_, F_GETFL) | O_NONBLOCK);
-    name_ = name;
-  }
-  ~Pty() {
-    ::close(master_);
-    ::close(slave_);
-  }
-  const std::string& device() const { return name_; }
-  int master() const { return master_; }
+  const std::string& device() const { return pty_.device(); }
+  int master() const { return pty_.master(); }
   void write(std::string_view s) {
     std::size_t at = 0;
     while (at < s.size()) {
-      ssize_t n = ::write(master_, s.data() + at, s.size() - at);
+      ssize_t n = ::write(pty_.master(), s.data() + at, s.size() - at);
       if (n > 0) {
         at += static_cast<std::size_t>(n);
       } else {
@@ -89,14 +75,12 @@ class Pty {
   std::string read_all() {
     char buf[512];
     ssize_t n;
-    while ((n = ::read(master_, buf, sizeof buf)) > 0) received_.append(buf, static_cast<std::size_t>(n));
+    while ((n = ::read(pty_.master(), buf, sizeof buf)) > 0) received_.append(buf, static_cast<std::size_t>(n));
     return received_;
   }
 
  private:
-  int master_ = -1;
-  int slave_ = -1;
-  std::string name_;
+  test_support::RawPty pty_;
   std::string received_;
 };
 

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "controller/readers/osdp_line.h"
+#include "tests/support/raw_pty.h"
 
 namespace gatehouse::controller::readers_io {
 namespace {
@@ -106,13 +107,9 @@ TEST(OsdpLine, RefusedConnectionIsReportedOnceThenRetried) {
 }
 
 TEST(OsdpLine, SerialOverAPseudoTerminal) {
-  int master = -1, slave = -1;
-  char name[128];
-  ASSERT_EQ(openpty(&master, &slave, name, nullptr, nullptr), 0);
-  termios raw{};
-  tcgetattr(slave, &raw);
-  cfmakeraw(&raw);
-  tcsetattr(slave, TCSANOW, &raw);
+  test_support::RawPty pty;
+  const int master = pty.master();
+  const char* name = pty.device().c_str();
   asio::io_context ioc;
   Recorder rec;
   auto line = OsdpLine::create(ioc, std::string("serial://") + name + "?baud=9600", rec.handlers());
@@ -125,8 +122,6 @@ TEST(OsdpLine, SerialOverAPseudoTerminal) {
   std::vector<std::uint8_t> at_reader;
   ASSERT_TRUE(run_until(ioc, [&] {
     std::uint8_t buf[64];
-    int flags = fcntl(master, F_GETFL);
-    fcntl(master, F_SETFL, flags | O_NONBLOCK);
     ssize_t n = ::read(master, buf, sizeof buf);
     if (n > 0) at_reader.insert(at_reader.end(), buf, buf + n);
     return at_reader.size() >= sizeof cmd;
@@ -140,8 +135,6 @@ TEST(OsdpLine, SerialOverAPseudoTerminal) {
   (*line)->stop();
   ioc.restart();
   ioc.run_for(50ms);
-  ::close(master);
-  ::close(slave);
 }
 
 TEST(OsdpLine, EndpointsAreCheckedUpFront) {

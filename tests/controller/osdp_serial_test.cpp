@@ -16,6 +16,7 @@
 #include "controller/readers/osdp_line.h"
 #include "readers/osdp_cp.h"
 #include "readers/osdp_pd.h"
+#include "tests/support/raw_pty.h"
 
 namespace gatehouse::controller {
 namespace {
@@ -31,27 +32,14 @@ MonoTime mono_now() {
 
 class NoisyPty {
  public:
-  explicit NoisyPty(std::uint32_t seed) : rng_(seed) {
-    char name[128];
-    EXPECT_EQ(openpty(&master_, &slave_, name, nullptr, nullptr), 0);
-    termios raw{};
-    tcgetattr(slave_, &raw);
-    cfmakeraw(&raw);
-    tcsetattr(slave_, TCSANOW, &raw);
-    fcntl(master_, F_SETFL, fcntl(master_, F_GETFL) | O_NONBLOCK);
-    name_ = name;
-  }
-  ~NoisyPty() {
-    ::close(master_);
-    ::close(slave_);
-  }
-  const std::string& device() const { return name_; }
+  explicit NoisyPty(std::uint32_t seed) : rng_(seed) {}
+  const std::string& device() const { return pty_.device(); }
   // Bytes the line (CP) wrote, after the noise.
   std::vector<std::uint8_t> read_from_cp() {
     std::vector<std::uint8_t> out;
     std::uint8_t buf[512];
     ssize_t n;
-    while ((n = ::read(master_, buf, sizeof buf)) > 0) out.insert(out.end(), buf, buf + n);
+    while ((n = ::read(pty_.master(), buf, sizeof buf)) > 0) out.insert(out.end(), buf, buf + n);
     return noise(out);
   }
   // Bytes for the CP, after the noise, written in random pieces.
@@ -60,7 +48,7 @@ class NoisyPty {
     std::size_t at = 0;
     while (at < noisy.size()) {
       std::size_t piece = std::min<std::size_t>(noisy.size() - at, 1 + rng_() % 7);
-      (void)!::write(master_, noisy.data() + at, piece);
+      (void)!::write(pty_.master(), noisy.data() + at, piece);
       at += piece;
     }
   }
@@ -84,9 +72,7 @@ class NoisyPty {
     }
     return out;
   }
-  int master_ = -1;
-  int slave_ = -1;
-  std::string name_;
+  test_support::RawPty pty_;
   std::mt19937 rng_;
 };
 
